@@ -1,0 +1,172 @@
+import { inspect } from 'node:util';
+import { TokensmithError } from './errors.js';
+import { REDACTED, registerSecret } from './redact.js';
+
+/** Everything a credential holds, as stored by caches. Contains secrets: never log it. */
+export interface CredentialRecord {
+  /** Format version of this record. */
+  v: 1;
+  /** Which provider family made it: `oauth2`, `kaltura`, `static`, ... */
+  kind: string;
+  /** The raw token (access token, KS, ...). */
+  token: string;
+  /** Token type as the server sent it, normalised to `Bearer` for bearer tokens. */
+  tokenType: string;
+  /** Headers to put on each request. When absent, `Authorization: <tokenType> <token>`. */
+  headers?: Record<string, string>;
+  /** Expiry, epoch ms on this machine's clock; absent when the server gave none. */
+  expiresAt?: number;
+  /** When the credential was obtained, epoch ms. */
+  obtainedAt: number;
+  /** Refresh token, when the scheme has one. */
+  refreshToken?: string;
+  /** Expiry of the refresh token itself (Keycloak's `refresh_expires_in`), epoch ms. */
+  refreshExpiresAt?: number;
+  /** ID token, when one came with the response. */
+  idToken?: string;
+  /** Granted scope. */
+  scope?: string;
+  /** Audience or resource the token was requested for. */
+  audience?: string;
+  /** The user (ID token `sub`, `preferred_username`, Kaltura user id), not a secret. */
+  subject?: string;
+  /** Client id that obtained it; used to forget all tokens of one client. */
+  clientId?: string;
+  /** Issuer or service URL that issued it. */
+  issuer?: string;
+  /** Non-secret vendor facts (Kaltura partner id, session type, privileges...). */
+  meta?: Record<string, string | number | boolean>;
+}
+
+/** Non-secret view of a credential, safe to print. */
+export type CredentialSummary = Omit<CredentialRecord, 'token' | 'refreshToken' | 'idToken' | 'headers'> & {
+  token: string;
+  hasRefreshToken: boolean;
+  hasIdToken: boolean;
+};
+
+/**
+ * A credential obtained by a provider. Its secrets are readable through the properties, but
+ * `toJSON()`, `String()` and `util.inspect` show a redacted summary only.
+ */
+export class Credential {
+  readonly #record: CredentialRecord;
+
+  constructor(record: CredentialRecord) {
+    if (typeof record.token !== 'string' || record.token.length === 0) {
+      throw new TokensmithError('ERR_RESPONSE_MISSING_FIELD', 'credential has no token', { field: 'token' });
+    }
+    this.#record = Object.freeze({ ...record });
+    registerSecret(record.token);
+    registerSecret(record.refreshToken);
+    registerSecret(record.idToken);
+  }
+
+  /** Build a credential from a cached record, checking its shape. */
+  static fromRecord(value: unknown): Credential {
+    if (!value || typeof value !== 'object') {
+      throw new TokensmithError('ERR_CACHE_CORRUPT', 'cache entry is not an object');
+    }
+    const r = value as Partial<CredentialRecord>;
+    const bad = (field: string) =>
+      new TokensmithError('ERR_CACHE_CORRUPT', `cache entry field "${field}" is missing or malformed`, {
+        field,
+      });
+    if (r.v !== 1) throw bad('v');
+    if (typeof r.kind !== 'string') throw bad('kind');
+    if (typeof r.token !== 'string' || !r.token) throw bad('token');
+    if (typeof r.tokenType !== 'string') throw bad('tokenType');
+    if (typeof r.obtainedAt !== 'number') throw bad('obtainedAt');
+    if (r.expiresAt !== undefined && typeof r.expiresAt !== 'number') throw bad('expiresAt');
+    if (r.refreshToken !== undefined && typeof r.refreshToken !== 'string') throw bad('refreshToken');
+    if (r.refreshExpiresAt !== undefined && typeof r.refreshExpiresAt !== 'number')
+      throw bad('refreshExpiresAt');
+    if (r.headers !== undefined && (typeof r.headers !== 'object' || r.headers === null))
+      throw bad('headers');
+    return new Credential(r as CredentialRecord);
+  }
+
+  /** The full record, secrets included, for caches. */
+  toRecord(): CredentialRecord {
+    return { ...this.#record };
+  }
+
+  /** A copy with some fields replaced. */
+  with(changes: Partial<CredentialRecord>): Credential {
+    return new Credential({ ...this.#record, ...changes });
+  }
+
+  get kind(): string {
+    return this.#record.kind;
+  }
+  /** The raw token: the value to print for `tokensmith token`. */
+  get token(): string {
+    return this.#record.token;
+  }
+  get tokenType(): string {
+    return this.#record.tokenType;
+  }
+  get expiresAt(): number | undefined {
+    return this.#record.expiresAt;
+  }
+  get obtainedAt(): number {
+    return this.#record.obtainedAt;
+  }
+  get refreshToken(): string | undefined {
+    return this.#record.refreshToken;
+  }
+  get refreshExpiresAt(): number | undefined {
+    return this.#record.refreshExpiresAt;
+  }
+  get idToken(): string | undefined {
+    return this.#record.idToken;
+  }
+  get scope(): string | undefined {
+    return this.#record.scope;
+  }
+  get audience(): string | undefined {
+    return this.#record.audience;
+  }
+  get subject(): string | undefined {
+    return this.#record.subject;
+  }
+  get clientId(): string | undefined {
+    return this.#record.clientId;
+  }
+  get issuer(): string | undefined {
+    return this.#record.issuer;
+  }
+  get meta(): Readonly<Record<string, string | number | boolean>> {
+    return this.#record.meta ?? {};
+  }
+
+  /** Headers to send with each request. */
+  get headers(): Record<string, string> {
+    return this.#record.headers
+      ? { ...this.#record.headers }
+      : { authorization: `${this.#record.tokenType} ${this.#record.token}` };
+  }
+
+  /** True when the credential is valid at `now` with `marginMs` to spare (unknown expiry counts as valid). */
+  isFresh(now: number, marginMs = 0): boolean {
+    return this.#record.expiresAt === undefined || this.#record.expiresAt - marginMs > now;
+  }
+
+  /** Secret-free summary. */
+  summary(): CredentialSummary {
+    const { token: _t, refreshToken, idToken, headers: _h, ...rest } = this.#record;
+    return { ...rest, token: REDACTED, hasRefreshToken: !!refreshToken, hasIdToken: !!idToken };
+  }
+
+  toJSON(): CredentialSummary {
+    return this.summary();
+  }
+
+  toString(): string {
+    return `Credential(${this.#record.kind}, ${this.#record.tokenType} ${REDACTED})`;
+  }
+
+  [inspect.custom](): string {
+    return `Credential ${inspect(this.summary())}`;
+  }
+}

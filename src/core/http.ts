@@ -1,0 +1,203 @@
+import { TokensmithError } from './errors.js';
+import { getLogger } from './log.js';
+import { redact, redactValue } from './redact.js';
+
+/** The `fetch` signature tokensmith injects everywhere (the global one by default). */
+export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+
+/** Largest response body tokensmith reads from an auth server (1 MiB); larger answers are refused. */
+export const MAX_RESPONSE_BYTES = 1024 * 1024;
+
+/** Default time limit for one HTTP exchange with an auth server. */
+export const DEFAULT_TIMEOUT_MS = 30_000;
+
+const log = getLogger('http');
+
+/** True for 127.0.0.0/8, ::1 and `localhost`. */
+export function isLoopbackHost(hostname: string): boolean {
+  const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+/**
+ * Refuse plain `http:` unless the host is loopback or the caller opted out with `allowInsecureHttp`,
+ * since credentials would cross the network in the clear.
+ */
+export function assertSecureUrl(
+  url: string | URL,
+  allowInsecureHttp: boolean | undefined,
+  what: string,
+): URL {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch (cause) {
+    throw new TokensmithError('ERR_CONFIG_INVALID', `${what} is not a valid URL`, { cause });
+  }
+  if (parsed.protocol === 'https:') return parsed;
+  if (parsed.protocol !== 'http:') {
+    throw new TokensmithError('ERR_CONFIG_INVALID', `${what} must use https (got ${parsed.protocol})`);
+  }
+  if (!isLoopbackHost(parsed.hostname) && !allowInsecureHttp) {
+    throw new TokensmithError(
+      'ERR_INSECURE_HTTP',
+      `${what} ${parsed.origin} uses plain http; use https or set allowInsecureHttp for a trusted network`,
+    );
+  }
+  return parsed;
+}
+
+/** Server time from the `Date` header, epoch ms, or undefined when absent or unparsable. */
+export function serverDate(response: Response): number | undefined {
+  const value = response.headers.get('date');
+  if (!value) return undefined;
+  const t = Date.parse(value);
+  return Number.isFinite(t) ? t : undefined;
+}
+
+/**
+ * Read a response body as bytes, refusing more than `limit` bytes (checked on Content-Length and
+ * while streaming, so a huge body is never held in memory).
+ */
+export async function readBodyLimited(
+  response: Response,
+  limit = MAX_RESPONSE_BYTES,
+  source = 'server',
+): Promise<Buffer> {
+  const tooLarge = () =>
+    new TokensmithError('ERR_RESPONSE_TOO_LARGE', `${source} sent a body larger than ${limit} bytes`, {
+      status: response.status,
+      source,
+    });
+  const declared = Number(response.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > limit) {
+    await response.body?.cancel().catch(() => {});
+    throw tooLarge();
+  }
+  if (!response.body) return Buffer.alloc(0);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = response.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Options for {@link createHttpClient}. */
+export interface HttpClientOptions {
+  /** Underlying fetch (default: the global one). */
+  fetch?: FetchLike;
+  /** Time limit per exchange, ms (default 30 s). */
+  timeoutMs?: number;
+  /** Label for log lines and errors, e.g. `token endpoint`. */
+  source?: string;
+}
+
+/**
+ * A fetch that enforces a timeout, turns transport failures into `ERR_NETWORK` / `ERR_TIMEOUT`,
+ * and logs each exchange at debug level with secrets redacted.
+ */
+export function createHttpClient(options: HttpClientOptions = {}): FetchLike {
+  const base = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  return async (input, init = {}) => {
+    const url = input instanceof Request ? input.url : String(input);
+    const method = init.method ?? (input instanceof Request ? input.method : 'GET');
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
+    const started = performance.now();
+    if (log.enabled('debug')) {
+      log.debug(`→ ${method} ${redact(url)}`, { body: describeBody(init.body) });
+    }
+    let response: Response;
+    try {
+      response = await base(input, { ...init, signal });
+    } catch (cause) {
+      if (timeout.aborted) {
+        throw new TokensmithError(
+          'ERR_TIMEOUT',
+          `${method} ${redactUrl(url)} timed out after ${timeoutMs} ms`,
+          {
+            cause,
+            source: options.source,
+          },
+        );
+      }
+      if (init.signal?.aborted) {
+        throw new TokensmithError('ERR_ABORTED', `${method} ${redactUrl(url)} was aborted`, { cause });
+      }
+      throw new TokensmithError(
+        'ERR_NETWORK',
+        `${method} ${redactUrl(url)} failed: ${networkReason(cause)}`,
+        {
+          cause,
+          source: options.source,
+        },
+      );
+    }
+    if (log.enabled('debug')) {
+      const ms = (performance.now() - started).toFixed(1);
+      const preview = await previewBody(response);
+      log.debug(`← ${response.status} ${method} ${redactUrl(url)} (${ms} ms)`, { body: preview });
+    }
+    return response;
+  };
+}
+
+/** URL without query string or credentials, for messages. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = '';
+    u.password = '';
+    u.search = u.search ? '?…' : '';
+    return redact(u.toString());
+  } catch {
+    return '[invalid URL]';
+  }
+}
+
+function networkReason(cause: unknown): string {
+  const inner = (cause as { cause?: { code?: string; message?: string } })?.cause;
+  return inner?.code ?? inner?.message ?? (cause instanceof Error ? cause.message : 'unknown error');
+}
+
+function describeBody(body: unknown): unknown {
+  if (body === undefined || body === null) return undefined;
+  if (body instanceof URLSearchParams) return redactValue(body);
+  if (typeof body === 'string') {
+    const trimmed = body.trim();
+    if (trimmed.startsWith('{')) {
+      try {
+        return redactValue(JSON.parse(trimmed));
+      } catch {
+        /* fall through */
+      }
+    }
+    if (/^[\w.%+-]+=/.test(trimmed)) return redactValue(new URLSearchParams(trimmed));
+    return `[${body.length} chars]`;
+  }
+  return '[binary body]';
+}
+
+async function previewBody(response: Response): Promise<unknown> {
+  try {
+    const text = await response.clone().text();
+    if (text.length > 4096) return `[${text.length} chars]`;
+    try {
+      return redactValue(JSON.parse(text));
+    } catch {
+      return redact(text.slice(0, 200));
+    }
+  } catch {
+    return '[unreadable]';
+  }
+}

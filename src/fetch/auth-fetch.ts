@@ -1,0 +1,66 @@
+import type { FetchLike } from '../core/http.js';
+import { getLogger } from '../core/log.js';
+import { TokenManager } from '../core/manager.js';
+import { isRequestSigner, type Provider, type RequestSigner } from '../core/provider.js';
+
+const log = getLogger('authFetch');
+
+/** Options for {@link authFetch}. */
+export interface AuthFetchOptions {
+  /** The fetch that sends requests to the API (default: the global one). */
+  fetch?: FetchLike;
+}
+
+type HeaderSource = (forceRefresh: boolean, request: Request) => Promise<Record<string, string>>;
+
+/**
+ * A `fetch` that puts credentials on every request. On a 401 it renews the credential once and
+ * replays the request once, when its body can be replayed; it never retries more than that.
+ */
+export function authFetch(
+  source: TokenManager | Provider | RequestSigner,
+  options: AuthFetchOptions = {},
+): FetchLike {
+  const send = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  const headersFor = headerSource(source);
+  const onUnauthorized = isRequestSigner(source) ? source.onUnauthorized?.bind(source) : undefined;
+
+  return async (input, init) => {
+    const request = new Request(input, init);
+    const spare = isReplayable(input, init) ? request.clone() : undefined;
+    const first = await send(withHeaders(request, await headersFor(false, request)));
+    if (first.status !== 401 || !spare) return first;
+    log.debug('API answered 401; renewing the credential and replaying once', {
+      url: spare.url.split('?')[0],
+    });
+    await first.body?.cancel().catch(() => {});
+    if (onUnauthorized) await onUnauthorized(first);
+    return send(withHeaders(spare, await headersFor(true, spare)));
+  };
+}
+
+function headerSource(source: TokenManager | Provider | RequestSigner): HeaderSource {
+  if (source instanceof TokenManager) {
+    return async (forceRefresh) => (await source.getCredential({ forceRefresh })).headers;
+  }
+  if (isRequestSigner(source)) {
+    return (_force, request) => source.sign({ method: request.method, url: request.url });
+  }
+  const manager = new TokenManager(source);
+  return async (forceRefresh) => (await manager.getCredential({ forceRefresh })).headers;
+}
+
+function withHeaders(request: Request, headers: Record<string, string>): Request {
+  const merged = new Headers(request.headers);
+  for (const [name, value] of Object.entries(headers)) merged.set(name, value);
+  // `duplex` is required by Node's fetch whenever the body is a stream.
+  return new Request(request, { headers: merged, duplex: 'half' } as RequestInit);
+}
+
+/** A body can be replayed when it is absent or held in memory; a caller's stream cannot be. */
+function isReplayable(input: string | URL | Request, init: RequestInit | undefined): boolean {
+  const body = init?.body ?? (input instanceof Request ? input.body : null);
+  if (body === null || body === undefined) return true;
+  if (init?.body === undefined && input instanceof Request) return false;
+  return !(body instanceof ReadableStream) && !(Symbol.asyncIterator in Object(body));
+}

@@ -1,0 +1,19 @@
+/**
+ * tokensmith: get API credentials, keep them valid and put them on every request.
+ * @packageDocumentation
+ */
+export { MemoryCache } from './cache/memory.js';
+export type { CredentialCache } from './core/cache.js';
+export { Credential, type CredentialRecord, type CredentialSummary } from './core/credential.js';
+export { type ErrorCode, type ErrorDetails, isTokensmithError, TokensmithError } from './core/errors.js';
+export { configureLogging, getLogger, type Logger, type LogLevel } from './core/log.js';
+export {
+  type CredentialSource,
+  type GetCredentialOptions,
+  type ManagerStats,
+  TokenManager,
+  type TokenManagerOptions,
+} from './core/manager.js';
+export type { AcquireContext, Provider, RequestSigner, SignableRequest } from './core/provider.js';
+export { redact, registerSecret } from './core/redact.js';
+export { type AuthFetchOptions, authFetch } from './fetch/auth-fetch.js';
