@@ -1,0 +1,42 @@
+import { isTokensmithError } from '../core/errors.js';
+import { redact } from '../core/redact.js';
+
+/** Process exit codes of the CLI. */
+export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
+
+/** Thrown by command code for a usage mistake the option parser could not see; exits with 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** True when colour may be used on stderr (a TTY and no `NO_COLOR`). */
+export function useColor(): boolean {
+  return !process.env.NO_COLOR && !!process.stderr.isTTY;
+}
+
+/** Write a value to stdout (the only thing commands print there). */
+export function out(text: string): void {
+  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+}
+
+/** Write a human message to stderr. */
+export function info(text: string): void {
+  process.stderr.write(`${redact(text)}\n`);
+}
+
+/** Print an error on stderr in one line (with its code) and return the exit code it deserves. */
+export function reportError(err: unknown): number {
+  if (err instanceof UsageError) {
+    info(`tokensmith: ${err.message}`);
+    return EXIT.usage;
+  }
+  if (isTokensmithError(err)) {
+    const code = useColor() ? `\x1b[31m${err.code}\x1b[0m` : err.code;
+    info(`tokensmith: ${code}: ${err.message}`);
+    if (err.error_description) info(`  server said: ${err.error_description}`);
+    if (err.code === 'ERR_CONFIG_INVALID') return EXIT.usage;
+    return EXIT.failure;
+  }
+  info(`tokensmith: unexpected error: ${err instanceof Error ? err.message : String(err)}`);
+  return EXIT.failure;
+}
