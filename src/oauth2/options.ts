@@ -1,0 +1,62 @@
+import type { JWK } from 'jose';
+import type { FetchLike } from '../core/http.js';
+
+/** How the client authenticates at the token endpoint. */
+export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'none';
+
+/** Options every OAuth 2 grant takes. */
+export interface OAuth2CommonOptions {
+  /** Issuer URL; endpoints are discovered from its metadata (OIDC, then RFC 8414). */
+  issuer?: string;
+  /** Token endpoint, when there is no discovery (or to override it). */
+  tokenEndpoint?: string;
+  /** Revocation endpoint (RFC 7009), when not discovered. */
+  revocationEndpoint?: string;
+  /** Device authorization endpoint (RFC 8628), when not discovered. */
+  deviceAuthorizationEndpoint?: string;
+  /** Authorization endpoint, when not discovered. */
+  authorizationEndpoint?: string;
+  /** JWKS URI to check ID token signatures, when not discovered. */
+  jwksUri?: string;
+  clientId: string;
+  /** Client secret, for `client_secret_basic` (the default when set) and `client_secret_post`. */
+  clientSecret?: string;
+  /** Client authentication; default: basic with a secret, private_key_jwt with a key, else none. */
+  clientAuth?: ClientAuthMethod;
+  /** Private key for `private_key_jwt`: a JWK (with `alg`) or a CryptoKey. */
+  privateKey?: JWK | CryptoKey;
+  /** Scope, as a space-separated string or a list. */
+  scope?: string | string[];
+  /** Audience parameter (Keycloak, Auth0, Keystone). */
+  audience?: string;
+  /** Resource indicators (RFC 8707). */
+  resource?: string | string[];
+  /** Extra token request parameters. */
+  extraParams?: Record<string, string>;
+  /** fetch used for every request (default: global fetch). */
+  fetch?: FetchLike;
+  /** Time limit per HTTP exchange, ms (default 30 000). */
+  timeoutMs?: number;
+  /** Allow plain http to a non-loopback host. Credentials then cross the network in the clear. */
+  allowInsecureHttp?: boolean;
+  /** Override the cache key (default: issuer, client, grant, user, scope, audience). */
+  cacheKey?: string;
+}
+
+/** Scope as the space-separated string OAuth sends. */
+export function scopeString(scope: string | string[] | undefined): string | undefined {
+  if (scope === undefined) return undefined;
+  const s = (Array.isArray(scope) ? scope : scope.split(/[\s,]+/)).filter(Boolean).join(' ');
+  return s || undefined;
+}
+
+/** Parameters every token request of these options carries (scope, audience, resource, extras). */
+export function commonTokenParams(opts: OAuth2CommonOptions): URLSearchParams {
+  const params = new URLSearchParams();
+  const scope = scopeString(opts.scope);
+  if (scope) params.set('scope', scope);
+  if (opts.audience) params.set('audience', opts.audience);
+  for (const r of [opts.resource ?? []].flat()) params.append('resource', r);
+  for (const [k, v] of Object.entries(opts.extraParams ?? {})) params.set(k, v);
+  return params;
+}

@@ -1,0 +1,125 @@
+import { TokensmithError } from '../core/errors.js';
+import { MAX_RESPONSE_BYTES, readBodyLimited } from '../core/http.js';
+import { registerSecret } from '../core/redact.js';
+import { oauthError } from './oauth-error.js';
+
+/** What kind of answer a response should be, which decides the checks applied. */
+export type ResponseKind = 'token' | 'discovery' | 'device' | 'revocation' | 'jwks';
+
+const SOURCE: Record<ResponseKind, string> = {
+  token: 'token endpoint',
+  discovery: 'discovery document',
+  device: 'device authorization endpoint',
+  revocation: 'revocation endpoint',
+  jwks: 'JWKS endpoint',
+};
+
+/**
+ * Read and check a response before oauth4webapi processes it, so each malformed answer gets its own
+ * error code (empty, not JSON, too large, missing or malformed field) and an error status names
+ * the HTTP status even when the body is HTML or empty. Returns an equivalent, re-readable response.
+ *
+ * Leniency for real servers: `expires_in` as a numeric string, `token_type` in any case or missing
+ * (taken as Bearer), `scope` missing.
+ */
+export async function checkResponse(response: Response, kind: ResponseKind): Promise<Response> {
+  const source = SOURCE[kind];
+  const body = await readBodyLimited(response, MAX_RESPONSE_BYTES, source);
+  const text = body.toString('utf8');
+  const status = response.status;
+  const json = parseJsonObject(text);
+
+  if (!response.ok) {
+    if (json && typeof json.error === 'string') throw oauthError(json, status, source);
+    const what =
+      text.trim() === '' ? 'an empty body' : looksLikeHtml(text) ? 'an HTML page' : 'a non-OAuth body';
+    throw new TokensmithError('ERR_HTTP_STATUS', `${source} answered HTTP ${status} with ${what}`, {
+      status,
+      source,
+    });
+  }
+  if (kind === 'revocation') return rebuild(response, text);
+  if (text.trim() === '') {
+    throw new TokensmithError('ERR_RESPONSE_EMPTY', `${source} answered HTTP ${status} with an empty body`, {
+      status,
+      source,
+    });
+  }
+  if (!json) {
+    const what = looksLikeHtml(text) ? 'an HTML page' : 'a body that is not a JSON object';
+    throw new TokensmithError('ERR_RESPONSE_NOT_JSON', `${source} answered HTTP ${status} with ${what}`, {
+      status,
+      source,
+    });
+  }
+  if (typeof json.error === 'string') throw oauthError(json, status, source);
+  if (kind === 'token') normaliseTokenResponse(json, status);
+  return rebuild(response, JSON.stringify(json));
+}
+
+function normaliseTokenResponse(json: Record<string, unknown>, status: number): void {
+  const source = SOURCE.token;
+  // Register before any check can fail, so no later message can quote them.
+  for (const f of ['access_token', 'refresh_token', 'id_token']) {
+    if (typeof json[f] === 'string') registerSecret(json[f] as string);
+  }
+  if (typeof json.access_token !== 'string' || json.access_token === '') {
+    throw new TokensmithError(
+      'ERR_RESPONSE_MISSING_FIELD',
+      `${source} response has no "access_token" string`,
+      {
+        field: 'access_token',
+        status,
+        source,
+      },
+    );
+  }
+  if (json.token_type === undefined) json.token_type = 'Bearer';
+  for (const field of ['expires_in', 'refresh_expires_in']) {
+    const value = json[field];
+    if (value === undefined || value === null) {
+      delete json[field];
+      continue;
+    }
+    const n =
+      typeof value === 'number'
+        ? value
+        : typeof value === 'string' && value.trim() !== ''
+          ? Number(value)
+          : NaN;
+    if (!Number.isFinite(n) || n < 0) {
+      throw new TokensmithError(
+        'ERR_RESPONSE_INVALID_FIELD',
+        `${source} response field "${field}" is not a number of seconds`,
+        { field, status, source },
+      );
+    }
+    json[field] = n;
+  }
+}
+
+function parseJsonObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return value && typeof value === 'object' && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function looksLikeHtml(text: string): boolean {
+  return /^\s*</.test(text);
+}
+
+function rebuild(response: Response, text: string): Response {
+  const headers = new Headers(response.headers);
+  headers.delete('content-length');
+  headers.delete('content-encoding');
+  headers.set('content-type', 'application/json');
+  const rebuilt = new Response(text, { status: response.status, statusText: response.statusText, headers });
+  // oauth4webapi checks the URL of some responses (and Response.url is read-only).
+  Object.defineProperty(rebuilt, 'url', { value: response.url });
+  return rebuilt;
+}
