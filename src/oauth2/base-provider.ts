@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import * as oauth from 'oauth4webapi';
 import type { Credential } from '../core/credential.js';
 import { TokensmithError } from '../core/errors.js';
@@ -42,6 +43,15 @@ export abstract class OAuth2Provider implements Provider {
       o.audience ?? '',
       resource,
     ].join('|');
+  }
+
+  /** Secret-free description, for printing. */
+  toJSON(): unknown {
+    return { kind: this.kind, grant: this.grant, cacheKey: this.cacheKey, client: this.client.toJSON() };
+  }
+
+  [inspect.custom](): string {
+    return `${this.constructor.name} ${inspect(this.toJSON(), { depth: 4 })}`;
   }
 
   abstract acquire(ctx: AcquireContext): Promise<Credential>;

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { createLocalJWKSet, importJWK, type JSONWebKeySet, jwtVerify } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { Credential } from '../core/credential.js';
@@ -10,7 +11,7 @@ import {
   serverDate,
 } from '../core/http.js';
 import { getLogger } from '../core/log.js';
-import { registerSecret } from '../core/redact.js';
+import { redactValue, registerSecret } from '../core/redact.js';
 import { toTokensmithError } from './oauth-error.js';
 import type { OAuth2CommonOptions } from './options.js';
 import { checkResponse, type ResponseKind } from './response-check.js';
@@ -57,6 +58,15 @@ export class OAuth2Client {
     if (options.issuer) assertSecureUrl(options.issuer, options.allowInsecureHttp, 'issuer');
     if (options.tokenEndpoint)
       assertSecureUrl(options.tokenEndpoint, options.allowInsecureHttp, 'tokenEndpoint');
+  }
+
+  /** Options with secrets masked, for printing. */
+  toJSON(): unknown {
+    return redactValue({ ...this.options, fetch: undefined });
+  }
+
+  [inspect.custom](): string {
+    return `OAuth2Client ${inspect(this.toJSON())}`;
   }
 
   /** Issuer or token endpoint: what identifies the server in cache keys and records. */

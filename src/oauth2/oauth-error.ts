@@ -51,7 +51,7 @@ export function toTokensmithError(err: unknown, source: string): TokensmithError
     );
   }
   if (err instanceof oauth.OperationProcessingError) {
-    const idToken = /id_token|ID Token/i.test(err.message) || err.code === oauth.JWT_TIMESTAMP_CHECK;
+    const idToken = /id_token|ID Token|JWT/i.test(err.message) || err.code === oauth.JWT_TIMESTAMP_CHECK;
     if (err.code === oauth.JWT_CLAIM_COMPARISON || idToken) {
       return new TokensmithError('ERR_ID_TOKEN_INVALID', `${source}: ${err.message}`, { cause: err, source });
     }

@@ -119,6 +119,8 @@ export class AuthorizationCodeProvider extends OAuth2Provider {
         const credential = this.client.toCredential(tokens, timing, { grant: this.grant });
         return { credential, subject: credential.subject };
       });
+      // The redirect may fail the flow while openBrowser is still running: observe it now.
+      done.catch(() => {});
       await (o.openBrowser ?? openBrowserOrPrint)(url.href);
       return (await done).credential;
     } finally {
