@@ -1,9 +1,67 @@
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { registerKalliopeCommands } from './register-kalliope.js';
 import { registerKalturaCommands } from './register-kaltura.js';
+import { TOKEN_FORMATS } from './token-format.js';
+
+/** OAuth 2 flags for using the engine without a profile. Secrets only by environment or stdin. */
+function adhocOAuth(cmd: Command): Command {
+  return cmd
+    .option('--issuer <url>', 'issuer URL (endpoints are discovered)')
+    .option('--token-endpoint <url>', 'token endpoint, when there is no discovery')
+    .addOption(
+      new Option('--grant <grant>', 'grant type').choices([
+        'client_credentials',
+        'password',
+        'device_code',
+        'authorization_code',
+      ]),
+    )
+    .option('--client-id <id>', 'client id')
+    .option('--client-secret-env <VAR>', 'environment variable holding the client secret')
+    .option('--client-secret-stdin', 'read the client secret from standard input')
+    .addOption(
+      new Option('--client-auth <method>', 'client authentication').choices([
+        'client_secret_basic',
+        'client_secret_post',
+        'none',
+      ]),
+    )
+    .option('--username <name>', 'user for the password grant')
+    .option('--password-env <VAR>', 'environment variable holding the password (default TOKENSMITH_PASSWORD)')
+    .option('--password-stdin', 'read the password from standard input')
+    .option('--scope <scopes>', 'space- or comma-separated scopes')
+    .option('--audience <aud>', 'audience parameter')
+    .option(
+      '--allow-insecure-http',
+      'allow plain http to a non-loopback host (credentials travel in the clear)',
+    );
+}
 
 /** Declares every command; each action imports its module only when it runs. */
 export function registerCoreCommands(program: Command): void {
+  adhocOAuth(
+    program
+      .command('token')
+      .description('print a valid access token (and nothing else) on stdout')
+      .addOption(new Option('--format <format>', 'output format').choices([...TOKEN_FORMATS]).default('raw'))
+      .option('--force-refresh', 'renew even if the cached token is still valid'),
+  ).action(async (opts) => (await import('./commands/token.js')).tokenCommand(opts));
+
+  const emulate = program.command('emulate').description('run a local emulator of an auth server');
+  emulate
+    .command('oidc')
+    .description('OpenID provider (oidc-provider) with password, client credentials, device and PKCE flows')
+    .option('--port <port>', 'port on 127.0.0.1 (default: a free one)')
+    .option('--realm <realm>', 'serve under /realms/<realm> like Keycloak')
+    .option('--access-token-ttl <seconds>', 'access token lifetime', '300')
+    .action(async (opts) => (await import('./commands/emulate.js')).emulateOidc(opts));
+
+  program
+    .command('demo')
+    .description('run every flow against the built-in emulators and print a summary table')
+    .option('--json', 'print the results as JSON')
+    .action(async (opts) => (await import('./commands/demo.js')).demoCommand(opts));
+
   registerKalturaCommands(program);
   registerKalliopeCommands(program);
 }

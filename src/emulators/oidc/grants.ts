@@ -1,5 +1,7 @@
 import type Provider from 'oidc-provider';
-import { errors, type KoaContextWithOIDC } from 'oidc-provider';
+import type { KoaContextWithOIDC, errors as OidcErrors } from 'oidc-provider';
+
+type Errors = typeof OidcErrors;
 
 /** A user the emulator knows. */
 export interface EmulatorUser {
@@ -35,7 +37,11 @@ function grantedScopes(ctx: KoaContextWithOIDC): string {
  * Resource owner password grant (RFC 6749 §4.3). oidc-provider has none built in because OAuth 2.1
  * drops it, but Keycloak and the seeds use it, so the emulator registers one.
  */
-export function registerPasswordGrant(provider: Provider, users: Map<string, EmulatorUser>): void {
+export function registerPasswordGrant(
+  provider: Provider,
+  errors: Errors,
+  users: Map<string, EmulatorUser>,
+): void {
   provider.registerGrantType(
     'password',
     async (ctx: KoaContextWithOIDC) => {
@@ -100,7 +106,7 @@ const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
  * Token exchange (RFC 8693): trades a valid access token of this emulator for a new one, for the
  * requested `audience` (kept in the response so clients can check it).
  */
-export function registerTokenExchangeGrant(provider: Provider): void {
+export function registerTokenExchangeGrant(provider: Provider, errors: Errors): void {
   provider.registerGrantType(
     TOKEN_EXCHANGE,
     async (ctx: KoaContextWithOIDC) => {

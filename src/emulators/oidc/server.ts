@@ -3,9 +3,11 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
-import Provider, { type ClientMetadata, errors, type KoaContextWithOIDC } from 'oidc-provider';
+import type Provider from 'oidc-provider';
+import type { ClientMetadata, KoaContextWithOIDC } from 'oidc-provider';
 import { EmulatorStore } from './adapter.js';
 import { accountOf, type EmulatorUser, registerPasswordGrant, registerTokenExchangeGrant } from './grants.js';
+import { loadOidcProvider } from './load-provider.js';
 import { deviceSuccessPage, errorPage, loginPage, userCodeConfirmPage, userCodeInputPage } from './pages.js';
 
 /** Options of {@link startOidcEmulator}. */
@@ -148,7 +150,8 @@ export async function startOidcEmulator(options: OidcEmulatorOptions = {}): Prom
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const issuer = `${origin}${prefix}`;
 
-  const provider = new Provider(issuer, {
+  const { default: ProviderClass, errors } = await loadOidcProvider();
+  const provider = new ProviderClass(issuer, {
     adapter: store.adapterClass(),
     clients,
     jwks: { keys: [signingJwk] },
@@ -221,8 +224,8 @@ export async function startOidcEmulator(options: OidcEmulatorOptions = {}): Prom
       AuthorizationCode: 60,
     },
   });
-  registerPasswordGrant(provider, users);
-  registerTokenExchangeGrant(provider);
+  registerPasswordGrant(provider, errors, users);
+  registerTokenExchangeGrant(provider, errors);
 
   // RFC 8628 §3.5: polling faster than the announced interval gets slow_down.
   const lastPoll = new Map<string, number>();

@@ -1,0 +1,39 @@
+import { startOidcEmulator } from '../../emulators/oidc/server.js';
+import { info, out } from '../io.js';
+
+/** Flags of `tokensmith emulate oidc`. */
+export interface EmulateOidcFlags {
+  port?: string;
+  realm?: string;
+  accessTokenTtl?: string;
+}
+
+/** `tokensmith emulate oidc`: run the OpenID provider emulator until interrupted. */
+export async function emulateOidc(flags: EmulateOidcFlags): Promise<void> {
+  const emu = await startOidcEmulator({
+    port: flags.port ? Number(flags.port) : undefined,
+    realm: flags.realm,
+    accessTokenTtl: flags.accessTokenTtl ? Number(flags.accessTokenTtl) : undefined,
+  });
+  // The emulator's own throw-away test credentials: printing them is its purpose.
+  out(
+    [
+      `TOKENSMITH_ISSUER=${emu.issuer}`,
+      `TOKENSMITH_CLIENT_ID=${emu.clients.confidential.clientId}`,
+      `TOKENSMITH_CLIENT_SECRET=${emu.clients.confidential.clientSecret}`,
+      `TOKENSMITH_PUBLIC_CLIENT_ID=${emu.clients.public.clientId}`,
+      ...emu.users.map((u) => `# user ${u.username} / ${u.password}`),
+    ].join('\n'),
+  );
+  info('OIDC emulator running; press Ctrl-C to stop.');
+  await waitForSignal();
+  await emu.close();
+}
+
+/** Resolve on SIGINT or SIGTERM. */
+export function waitForSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+}

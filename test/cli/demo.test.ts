@@ -1,0 +1,17 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { runCli } from '../helpers/cli.js';
+
+describe('tokensmith demo', () => {
+  it('runs every step against the in-process emulators and exits 0', async () => {
+    const run = await runCli(['demo', '--json']);
+    assert.equal(run.code, 0, run.stderr);
+    const results = JSON.parse(run.stdout) as Array<{ step: string; ok: boolean; detail: string }>;
+    assert.ok(results.length >= 6);
+    assert.deepEqual(
+      results.filter((r) => !r.ok),
+      [],
+    );
+    assert.ok(results.some((r) => r.detail === '100 concurrent callers → 1 token request'));
+  });
+});
