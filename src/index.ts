@@ -2,7 +2,17 @@
  * tokensmith: get API credentials, keep them valid and put them on every request.
  * @packageDocumentation
  */
-export { MemoryCache } from './cache/memory.js';
+export {
+  CACHE_KEY_ENV,
+  defaultCacheDir,
+  type EncryptionKeyOption,
+  FileCache,
+  type FileCacheOptions,
+  forgetClient,
+  MemoryCache,
+  RedisCache,
+  type RedisCacheOptions,
+} from './cache/index.js';
 export type { CredentialCache } from './core/cache.js';
 export { Credential, type CredentialRecord, type CredentialSummary } from './core/credential.js';
 export { type ErrorCode, type ErrorDetails, isTokensmithError, TokensmithError } from './core/errors.js';

@@ -44,7 +44,8 @@ export function registerCoreCommands(program: Command): void {
       .command('token')
       .description('print a valid access token (and nothing else) on stdout')
       .addOption(new Option('--format <format>', 'output format').choices([...TOKEN_FORMATS]).default('raw'))
-      .option('--force-refresh', 'renew even if the cached token is still valid'),
+      .option('--force-refresh', 'renew even if the cached token is still valid')
+      .option('--no-cache', 'do not read or write the file cache ($XDG_CACHE_HOME/tokensmith)'),
   ).action(async (opts) => (await import('./commands/token.js')).tokenCommand(opts));
 
   const emulate = program.command('emulate').description('run a local emulator of an auth server');

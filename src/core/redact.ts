@@ -18,14 +18,11 @@ let pattern: RegExp | undefined;
 /** Remember `value` as a secret so that {@link redact} removes it everywhere. Short values are ignored. */
 export function registerSecret(value: string | undefined | null): void {
   if (typeof value !== 'string' || value.length < MIN_SECRET_LENGTH || registered.has(value)) return;
-  registered.add(value);
-  if (registered.size > MAX_REGISTERED) registered.delete(registered.values().next().value as string);
-  pattern = undefined;
   // Secrets also travel percent-encoded in form bodies and URLs; Basic headers are caught by pattern.
   const encoded = encodeURIComponent(value);
-  if (encoded !== value) registerSecret(encoded);
-  const formEncoded = encoded.replace(/%20/g, '+');
-  if (formEncoded !== encoded) registerSecret(formEncoded);
+  for (const form of [value, encoded, encoded.replace(/%20/g, '+')]) registered.add(form);
+  while (registered.size > MAX_REGISTERED) registered.delete(registered.values().next().value as string);
+  pattern = undefined;
 }
 
 /** Keys whose values are always secret, whatever they hold. */

@@ -92,7 +92,7 @@ describe('tokensmith token (ad-hoc flags)', () => {
     const noEnv = await runCli([...base.slice(0, -2), '--client-secret-env', 'UNSET_VARIABLE_X'], { env });
     assert.equal(noEnv.code, 2);
     const wrong = await runCli(
-      [...base, '--grant', 'password', '--username', 'alice', '--password-env', 'WRONG'],
+      [...base, '--no-cache', '--grant', 'password', '--username', 'alice', '--password-env', 'WRONG'],
       {
         env: { ...env, WRONG: 'not-alice-password-123' },
       },
@@ -117,7 +117,7 @@ describe('tokensmith token (ad-hoc flags)', () => {
 
   it('--verbose logs the token endpoint exchange, redacted', async () => {
     const run = await runCli(
-      ['--verbose', ...base, '--grant', 'password', '--username', 'alice', '--password-env', 'DEMO_PASSWORD'],
+      ['--verbose', ...base, '--no-cache', '--grant', 'password', '--username', 'alice', '--password-env', 'DEMO_PASSWORD'],
       { env },
     );
     assert.equal(run.code, 0, run.stderr);
@@ -126,6 +126,34 @@ describe('tokensmith token (ad-hoc flags)', () => {
     const token = run.stdout.trim();
     for (const secret of [token, env.DEMO_PASSWORD!, env.DEMO_CLIENT_SECRET!]) {
       assert.ok(!run.stderr.includes(secret), 'a secret leaked into the debug log');
+    }
+  });
+});
+
+describe('tokensmith token with the file cache', () => {
+  it('a second run reuses the cached token without a token request; --no-cache does not', async () => {
+    const emu = await startOidcEmulator();
+    try {
+      const env = { CS: emu.clients.confidential.clientSecret };
+      const args = [
+        'token',
+        '--issuer',
+        emu.issuer,
+        '--client-id',
+        emu.clients.confidential.clientId,
+        '--client-secret-env',
+        'CS',
+      ];
+      const first = await runCli(args, { env });
+      const second = await runCli(args, { env });
+      assert.equal(first.code, 0, first.stderr);
+      assert.equal(second.stdout, first.stdout);
+      assert.equal(emu.stats.tokenRequests, 1);
+      const third = await runCli([...args, '--no-cache'], { env });
+      assert.notEqual(third.stdout, first.stdout);
+      assert.equal(emu.stats.tokenRequests, 2);
+    } finally {
+      await emu.close();
     }
   });
 });

@@ -109,3 +109,13 @@ describe('TokenManager', () => {
     assert.equal(calls.acquire, 1);
   });
 });
+
+describe('redaction', () => {
+  it('registers secrets that percent-encoding changes, and masks every form', async () => {
+    const { redact, registerSecret } = await import('../../src/core/redact.js');
+    const secret = 'abc/def+ghi=%20 x@y';
+    registerSecret(secret);
+    const text = `a ${secret} b ${encodeURIComponent(secret)} c ${encodeURIComponent(secret).replace(/%20/g, '+')}`;
+    assert.equal(redact(text), 'a [REDACTED] b [REDACTED] c [REDACTED]');
+  });
+});

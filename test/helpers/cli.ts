@@ -1,4 +1,7 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Output of one CLI run. */
@@ -12,6 +15,8 @@ const here = fileURLToPath(import.meta.url);
 const compiled = here.includes('/dist/');
 const root = here.slice(0, here.lastIndexOf(compiled ? '/dist/' : '/test/'));
 
+const testCacheHome = mkdtempSync(join(tmpdir(), 'tokensmith-cli-test-'));
+
 /** Command line that runs the CLI: the built one under `npm test`, the TypeScript source otherwise. */
 export function cliArgs(): string[] {
   return compiled ? [`${root}/dist/src/cli/index.js`] : ['--import', 'tsx', `${root}/src/cli/index.ts`];
@@ -24,7 +29,14 @@ export function runCli(
 ): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...cliArgs(), ...args], {
-      env: { ...process.env, TOKENSMITH_LOG: 'warn', NO_COLOR: '1', ...options.env },
+      // A private cache folder per test process, so runs never see a developer's own tokens.
+      env: {
+        ...process.env,
+        TOKENSMITH_LOG: 'warn',
+        NO_COLOR: '1',
+        XDG_CACHE_HOME: testCacheHome,
+        ...options.env,
+      },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -1,0 +1,62 @@
+/**
+ * `npm run bench`: runs every bench module in turn and prints one table. Compiled to
+ * dist/bench/index.js; modules that spawn processes find their compiled workers next to them.
+ * @module
+ */
+import { cacheLookups } from './cache-lookups.js';
+
+/** One line of the benchmark table. */
+export interface BenchRow {
+  /** Which bench module produced it. */
+  bench: string;
+  /** What was measured. */
+  case: string;
+  /** The figure, formatted with its unit. */
+  result: string;
+  /** Context for reading the figure. */
+  note?: string;
+}
+
+/** A bench module: runs its measurements and returns rows for the shared table. */
+export interface BenchModule {
+  name: string;
+  run(): Promise<BenchRow[]>;
+}
+
+const modules: BenchModule[] = [cacheLookups];
+
+/** Format rows as a plain-text table with aligned columns. */
+export function formatTable(rows: BenchRow[]): string {
+  const header = { bench: 'bench', case: 'case', result: 'result', note: 'note' };
+  const all = [header, ...rows];
+  const width = (k: keyof BenchRow) => Math.max(...all.map((r) => (r[k] ?? '').length));
+  const cols: Array<keyof BenchRow> = ['bench', 'case', 'result', 'note'];
+  const line = (r: BenchRow) =>
+    cols
+      .map((k) => (k === 'result' ? (r[k] ?? '').padStart(width(k)) : (r[k] ?? '').padEnd(width(k))))
+      .join('  ')
+      .trimEnd();
+  const rule = cols.map((k) => '-'.repeat(width(k))).join('  ');
+  return [line(header), rule, ...rows.map(line)].join('\n');
+}
+
+async function main(): Promise<void> {
+  const rows: BenchRow[] = [];
+  for (const m of modules) {
+    process.stderr.write(`running ${m.name}...\n`);
+    try {
+      rows.push(...(await m.run()));
+    } catch (err) {
+      rows.push({
+        bench: m.name,
+        case: 'failed',
+        result: '-',
+        note: err instanceof Error ? err.message : String(err),
+      });
+      process.exitCode = 1;
+    }
+  }
+  process.stdout.write(`${formatTable(rows)}\n`);
+}
+
+await main();
