@@ -1,0 +1,68 @@
+/** `tokensmith kaltura inspect` (a KS) and `kaltura privileges` (a privileges string). */
+import { TokensmithError } from '../../core/errors.js';
+import { registerSecret } from '../../core/redact.js';
+import { inspect } from '../../kaltura/ks.js';
+import { check, parse } from '../../kaltura/privileges.js';
+import { info, out, UsageError } from '../io.js';
+import { isoDate, secretFromEnv } from './kaltura-common.js';
+
+async function readStdin(): Promise<string> {
+  if (process.stdin.isTTY) throw new UsageError('pipe the KS on stdin or give --ks-env VAR');
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8').trim();
+}
+
+/** Run `kaltura inspect`. */
+export async function inspectCommand(opts: {
+  ksEnv?: string;
+  adminSecretEnv?: string;
+  json?: boolean;
+}): Promise<void> {
+  const ks = opts.ksEnv ? secretFromEnv(opts.ksEnv) : await readStdin();
+  if (!ks)
+    throw new UsageError(opts.ksEnv ? `the environment variable ${opts.ksEnv} is empty` : 'no KS on stdin');
+  registerSecret(ks);
+  const adminSecret = secretFromEnv(opts.adminSecretEnv);
+  const result = inspect(ks, { adminSecret });
+  if (opts.json) {
+    out(JSON.stringify(result, null, 2));
+  } else {
+    const rows: Array<[string, string]> = [
+      ['version', `v${result.version}`],
+      ['partner', String(result.partnerId)],
+    ];
+    if (result.readable) {
+      rows.push(
+        ['type', result.typeName ?? '-'],
+        ['user', result.userId || '-'],
+        ['expires', `${isoDate(result.validUntil)}${result.expired ? ' (expired)' : ''}`],
+        ['privileges', result.privileges || '-'],
+      );
+    }
+    const sig =
+      result.signatureValid === undefined
+        ? 'not checked (no admin secret)'
+        : result.signatureValid
+          ? 'valid'
+          : 'INVALID';
+    rows.push(['signature', sig]);
+    out(rows.map(([k, v]) => `${`${k}:`.padEnd(12)}${v}`).join('\n'));
+    for (const w of result.warnings) info(`warning: ${w}`);
+  }
+  if (result.signatureValid === false) {
+    throw new TokensmithError('ERR_KS_INVALID', 'the KS signature does not match the admin secret');
+  }
+}
+
+/** Run `kaltura privileges`. */
+export async function privilegesCommand(text: string, opts: { json?: boolean }): Promise<void> {
+  const entries = parse(text);
+  const warnings = check(entries);
+  if (opts.json) {
+    out(JSON.stringify({ privileges: entries, warnings }, null, 2));
+    return;
+  }
+  out(entries.map((p) => (p.value === '' ? p.name : `${p.name} = ${p.values.join(' / ')}`)).join('\n'));
+  for (const w of warnings) info(`warning: ${w}`);
+}

@@ -1,0 +1,229 @@
+/**
+ * The Kaltura api_v3 wire client: `POST {serviceUrl}/api_v3/service/{service}/action/{action}` with a
+ * JSON body. API errors come back as HTTP 200 with `objectType: KalturaAPIException`; they become
+ * `TokensmithError('ERR_KALTURA_API')` with the Kaltura `code` in `vendorCode`.
+ */
+import { TokensmithError } from '../core/errors.js';
+import {
+  assertSecureUrl,
+  createHttpClient,
+  type FetchLike,
+  readBodyLimited,
+  serverDate,
+} from '../core/http.js';
+import { getLogger } from '../core/log.js';
+import { registerSecret } from '../core/redact.js';
+
+const log = getLogger('kaltura');
+
+/** API version announced to the server (the one the protocol notes were checked against). */
+export const KALTURA_API_VERSION = '21.20.0';
+
+/** Options for {@link KalturaClient}. */
+export interface KalturaClientOptions {
+  /** Base URL, e.g. `https://www.kaltura.com` (a trailing `/` or `/api_v3` is tolerated). */
+  serviceUrl: string;
+  /** Fetch to use (default: the global one). */
+  fetch?: FetchLike;
+  /** Time limit per call, ms. */
+  timeoutMs?: number;
+  /** Allow plain `http:` to a non-loopback host. Credentials would travel in the clear. */
+  allowInsecureHttp?: boolean;
+  /** `clientTag` sent with each call (default `tokensmith`). */
+  clientTag?: string;
+}
+
+/** Per-call options. */
+export interface KalturaCallOptions {
+  /** The KS to send as the `ks` parameter. */
+  ks?: string;
+  signal?: AbortSignal;
+}
+
+/** A call result with the server's clock, for expiry correction. */
+export interface KalturaResponse<T> {
+  result: T;
+  /** Server time from the `Date` header, epoch ms. */
+  serverTime?: number;
+  /** Local time when the response arrived, epoch ms. */
+  receivedAt: number;
+}
+
+/** Drop `null`/`undefined` recursively, as the official clients do. */
+function dropNulls(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(dropNulls);
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      if (v === null || v === undefined) continue;
+      out[k] = dropNulls(v);
+    }
+    return out;
+  }
+  return value;
+}
+
+/** Normalize a service URL to its origin + path without `/api_v3` or a trailing `/`. */
+export function normalizeServiceUrl(serviceUrl: string, allowInsecureHttp?: boolean): string {
+  const url = assertSecureUrl(serviceUrl, allowInsecureHttp, 'Kaltura service URL');
+  return url
+    .toString()
+    .replace(/\/+$/, '')
+    .replace(/\/api_v3$/, '');
+}
+
+/** True when `value` is a Kaltura API exception object. */
+export function isKalturaException(
+  value: unknown,
+): value is { code: string; message?: string; objectType: 'KalturaAPIException'; args?: unknown } {
+  return (
+    !!value &&
+    typeof value === 'object' &&
+    (value as { objectType?: unknown }).objectType === 'KalturaAPIException' &&
+    typeof (value as { code?: unknown }).code === 'string'
+  );
+}
+
+/** Turn a Kaltura API exception into a TokensmithError (message redacted; `args` kept out as they may quote a KS). */
+export function kalturaError(
+  exception: { code: string; message?: string; args?: unknown },
+  what: string,
+): TokensmithError {
+  const args =
+    exception.args && typeof exception.args === 'object' && !Array.isArray(exception.args)
+      ? exception.args
+      : {};
+  const reason = (args as Record<string, unknown>).KSID;
+  // For an expired/ended/restricted KS the server puts the reason (EXPIRED, LOGOUT, ...) in KSID.
+  const extra =
+    exception.code === 'INVALID_KS' && typeof reason === 'string' && /^[A-Z_]+$/.test(reason)
+      ? ` (${reason})`
+      : '';
+  return new TokensmithError(
+    'ERR_KALTURA_API',
+    `${what} failed: ${exception.code}${extra}: ${exception.message ?? 'no message'}`,
+    { vendorCode: exception.code, source: what },
+  );
+}
+
+/** A small client for the api_v3 JSON protocol. */
+export class KalturaClient {
+  /** Base service URL, normalized. */
+  readonly serviceUrl: string;
+  readonly #fetch: FetchLike;
+  readonly #clientTag: string;
+
+  constructor(options: KalturaClientOptions) {
+    this.serviceUrl = normalizeServiceUrl(options.serviceUrl, options.allowInsecureHttp);
+    this.#fetch = createHttpClient({
+      fetch: options.fetch,
+      timeoutMs: options.timeoutMs,
+      source: 'Kaltura API',
+    });
+    this.#clientTag = options.clientTag ?? 'tokensmith';
+  }
+
+  /** Call `service.action` with `params`; returns the decoded result or throws. */
+  async call<T = unknown>(
+    service: string,
+    action: string,
+    params: Record<string, unknown> = {},
+    options: KalturaCallOptions = {},
+  ): Promise<T> {
+    return (await this.request<T>(service, action, params, options)).result;
+  }
+
+  /** Like {@link call}, also returning the server's clock. */
+  async request<T = unknown>(
+    service: string,
+    action: string,
+    params: Record<string, unknown> = {},
+    options: KalturaCallOptions = {},
+  ): Promise<KalturaResponse<T>> {
+    const what = `Kaltura ${service}.${action}`;
+    if (options.ks) registerSecret(options.ks);
+    const body = {
+      ...(dropNulls(params) as Record<string, unknown>),
+      format: 1,
+      apiVersion: KALTURA_API_VERSION,
+      clientTag: this.#clientTag,
+      ...(options.ks ? { ks: options.ks } : {}),
+    };
+    const url = `${this.serviceUrl}/api_v3/service/${encodeURIComponent(service.toLowerCase())}/action/${encodeURIComponent(action)}`;
+    const response = await this.#fetch(url, {
+      method: 'POST',
+      // Exactly this value: the server parses JSON only when Content-Type is `application/json` as is.
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify(body),
+      signal: options.signal,
+    });
+    const receivedAt = Date.now();
+    const text = (await readBodyLimited(response, undefined, what)).toString('utf8');
+    if (response.status !== 200) {
+      throw new TokensmithError('ERR_HTTP_STATUS', `${what} answered HTTP ${response.status}`, {
+        status: response.status,
+        source: what,
+      });
+    }
+    let result: unknown = null;
+    const trimmed = text.trim();
+    // Void actions (delete) answer with an empty body or `null`.
+    if (trimmed) {
+      try {
+        result = JSON.parse(trimmed);
+      } catch (cause) {
+        throw new TokensmithError('ERR_RESPONSE_NOT_JSON', `${what} did not answer JSON`, {
+          status: response.status,
+          source: what,
+          cause,
+        });
+      }
+    }
+    if (isKalturaException(result)) {
+      const err = kalturaError(result, what);
+      log.debug('Kaltura API error', { service, action, code: result.code });
+      throw err;
+    }
+    const serverTime = serverDate(response);
+    return serverTime === undefined
+      ? { result: result as T, receivedAt }
+      : { result: result as T, serverTime, receivedAt };
+  }
+}
+
+/** Read a required string field of a response object, or throw `ERR_RESPONSE_MISSING_FIELD`/`INVALID_FIELD`. */
+export function requireString(obj: unknown, field: string, what: string): string {
+  const v = obj && typeof obj === 'object' ? (obj as Record<string, unknown>)[field] : undefined;
+  if (v === undefined || v === null || v === '') {
+    throw new TokensmithError('ERR_RESPONSE_MISSING_FIELD', `${what}: response has no "${field}"`, {
+      field,
+      source: what,
+    });
+  }
+  if (typeof v !== 'string') {
+    throw new TokensmithError('ERR_RESPONSE_INVALID_FIELD', `${what}: "${field}" is not a string`, {
+      field,
+      source: what,
+    });
+  }
+  return v;
+}
+
+/** Read a required numeric field (numbers or numeric strings). */
+export function requireNumber(obj: unknown, field: string, what: string): number {
+  const v = obj && typeof obj === 'object' ? (obj as Record<string, unknown>)[field] : undefined;
+  if (v === undefined || v === null || v === '') {
+    throw new TokensmithError('ERR_RESPONSE_MISSING_FIELD', `${what}: response has no "${field}"`, {
+      field,
+      source: what,
+    });
+  }
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : Number.NaN;
+  if (!Number.isFinite(n)) {
+    throw new TokensmithError('ERR_RESPONSE_INVALID_FIELD', `${what}: "${field}" is not a number`, {
+      field,
+      source: what,
+    });
+  }
+  return n;
+}
