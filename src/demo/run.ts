@@ -1,6 +1,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { startKalturaEmulator } from '../emulators/kaltura/server.js';
 import { startOidcEmulator } from '../emulators/oidc/server.js';
+import { kalturaSteps } from './kaltura-steps.js';
 import { oidcSteps } from './oidc-steps.js';
 import type { DemoResult, DemoStep } from './types.js';
 
@@ -27,7 +29,8 @@ async function startDemoApi() {
 export async function runDemo(onResult?: (r: DemoResult) => void): Promise<DemoResult[]> {
   const emu = await startOidcEmulator();
   const api = await startDemoApi();
-  const steps: DemoStep[] = [...oidcSteps(emu, api)];
+  const kalturaEmu = await startKalturaEmulator();
+  const steps: DemoStep[] = [...oidcSteps(emu, api), ...kalturaSteps(kalturaEmu)];
   const results: DemoResult[] = [];
   try {
     for (const step of steps) {
@@ -50,8 +53,7 @@ export async function runDemo(onResult?: (r: DemoResult) => void): Promise<DemoR
       onResult?.(result);
     }
   } finally {
-    await api.close();
-    await emu.close();
+    await Promise.all([api.close(), emu.close(), kalturaEmu.close()]);
   }
   return results;
 }
