@@ -117,7 +117,17 @@ describe('tokensmith token (ad-hoc flags)', () => {
 
   it('--verbose logs the token endpoint exchange, redacted', async () => {
     const run = await runCli(
-      ['--verbose', ...base, '--no-cache', '--grant', 'password', '--username', 'alice', '--password-env', 'DEMO_PASSWORD'],
+      [
+        '--verbose',
+        ...base,
+        '--no-cache',
+        '--grant',
+        'password',
+        '--username',
+        'alice',
+        '--password-env',
+        'DEMO_PASSWORD',
+      ],
       { env },
     );
     assert.equal(run.code, 0, run.stderr);
