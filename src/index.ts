@@ -27,6 +27,7 @@ export {
 export type { AcquireContext, Provider, RequestSigner, SignableRequest } from './core/provider.js';
 export { redact, registerSecret } from './core/redact.js';
 export { type AuthFetchOptions, authFetch } from './fetch/auth-fetch.js';
+export * as kalliope from './kalliope/index.js';
 export * as kaltura from './kaltura/index.js';
 export * as keycloak from './keycloak/index.js';
 export * as oauth2 from './oauth2/index.js';
