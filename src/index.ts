@@ -16,6 +16,7 @@ export {
 export type { CredentialCache } from './core/cache.js';
 export { Credential, type CredentialRecord, type CredentialSummary } from './core/credential.js';
 export { type ErrorCode, type ErrorDetails, isTokensmithError, TokensmithError } from './core/errors.js';
+export { type DecodedJwt, decodeJwt } from './core/jwt.js';
 export { configureLogging, getLogger, type Logger, type LogLevel } from './core/log.js';
 export {
   type CredentialSource,
@@ -31,3 +32,4 @@ export * as kalliope from './kalliope/index.js';
 export * as kaltura from './kaltura/index.js';
 export * as keycloak from './keycloak/index.js';
 export * as oauth2 from './oauth2/index.js';
+export * as proxy from './proxy/index.js';

@@ -1,3 +1,4 @@
+import type { InteractiveHooks } from '../config/build-source.js';
 import type { Provider } from '../core/provider.js';
 import * as oauth2 from '../oauth2/index.js';
 import type { ClientAuthMethod } from '../oauth2/options.js';
@@ -24,7 +25,7 @@ export interface AdhocOAuthFlags {
 const GRANTS = ['client_credentials', 'password', 'device_code', 'authorization_code'] as const;
 
 /** Build a provider from ad-hoc flags; secrets come from the environment or stdin only. */
-export async function providerFromFlags(f: AdhocOAuthFlags): Promise<Provider> {
+export async function providerFromFlags(f: AdhocOAuthFlags, hooks: InteractiveHooks = {}): Promise<Provider> {
   if (!f.issuer && !f.tokenEndpoint) throw new UsageError('give --issuer or --token-endpoint (or --profile)');
   if (!f.clientId) throw new UsageError('--client-id is required');
   const grant = f.grant ?? (f.username ? 'password' : 'client_credentials');
@@ -56,9 +57,13 @@ export async function providerFromFlags(f: AdhocOAuthFlags): Promise<Provider> {
       return oauth2.password({ ...common, username: f.username, password });
     }
     case 'device_code':
-      return oauth2.deviceCode(common);
+      return oauth2.deviceCode({
+        ...common,
+        onPrompt: hooks.onDevicePrompt,
+        onPending: hooks.onDevicePending,
+      });
     case 'authorization_code':
-      return oauth2.authorizationCode(common);
+      return oauth2.authorizationCode({ ...common, openBrowser: hooks.openBrowser });
     default:
       return oauth2.clientCredentials(common);
   }

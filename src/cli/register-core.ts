@@ -4,16 +4,93 @@ import { registerKalliopeCommands } from './register-kalliope.js';
 import { registerKalturaCommands } from './register-kaltura.js';
 import { TOKEN_FORMATS } from './token-format.js';
 
+/** Options every credential-using command takes: a profile, or ad-hoc OAuth flags. */
+function source(cmd: Command): Command {
+  return adhocOAuth(
+    cmd
+      .option(
+        '-p, --profile <name>',
+        'profile from the config file (default: TOKENSMITH_PROFILE or default_profile)',
+      )
+      .option('--config <path>', 'config file (default $XDG_CONFIG_HOME/tokensmith/config.toml)')
+      .option('--no-cache', 'keep credentials in memory only (no file or Redis cache)'),
+  );
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
 /** Declares every command; each action imports its module only when it runs. */
 export function registerCoreCommands(program: Command): void {
-  adhocOAuth(
+  source(
     program
       .command('token')
       .description('print a valid access token (and nothing else) on stdout')
       .addOption(new Option('--format <format>', 'output format').choices([...TOKEN_FORMATS]).default('raw'))
-      .option('--force-refresh', 'renew even if the cached token is still valid')
-      .option('--no-cache', 'do not read or write the file cache ($XDG_CACHE_HOME/tokensmith)'),
+      .option('--force-refresh', 'renew even if the cached token is still valid'),
   ).action(async (opts) => (await import('./commands/token.js')).tokenCommand(opts));
+
+  source(
+    program
+      .command('login')
+      .description('obtain a credential (device or browser login when needed) and keep it in the cache')
+      .option('--force', 'log in again even when a valid credential is cached')
+      .option('--json', 'print what was obtained as JSON (never the token)'),
+  ).action(async (opts) => (await import('./commands/login.js')).loginCommand(opts));
+
+  source(
+    program
+      .command('logout')
+      .description("revoke the profile's token at the server (when offered) and delete it from the cache")
+      .option('--client <id>', 'instead, delete every cached credential of this client id (no revocation)')
+      .option('--json', 'print the outcome as JSON'),
+  ).action(async (opts) => (await import('./commands/logout.js')).logoutCommand(opts));
+
+  program
+    .command('status')
+    .description('list cached credentials: profile, kind, user, expiry, where stored (never a token)')
+    .option('--config <path>', 'config file (default $XDG_CONFIG_HOME/tokensmith/config.toml)')
+    .option('--json', 'print the list as JSON')
+    .action(async (opts) => (await import('./commands/status.js')).statusCommand(opts));
+
+  source(
+    program
+      .command('proxy')
+      .description(
+        'forward requests to an upstream with fresh credentials (for tools that cannot authenticate)',
+      )
+      .requiredOption('--upstream <url>', 'where requests go, e.g. https://api.example.com')
+      .option(
+        '--listen <host:port>',
+        'address to listen on (loopback only unless --allow-non-loopback)',
+        '127.0.0.1:0',
+      )
+      .option(
+        '--allow-non-loopback',
+        'listen on a non-loopback address (anyone who can reach it uses your credentials)',
+      )
+      .option('--json', 'print the listening URL as JSON'),
+  ).action(async (opts) => (await import('./commands/proxy.js')).proxyCommand(opts));
+
+  program
+    .command('decode')
+    .description("show a JWT's header and claims (expiry marked; signature not verified), or a Kaltura KS")
+    .argument('[token]', 'the token, or - (default) to read it from stdin and keep it out of `ps`')
+    .option('--kaltura-secret-env <VAR>', 'environment variable with the admin secret, to read a KS v2')
+    .option('--json', 'print the decoded parts as JSON')
+    .action(async (token, opts) => (await import('./commands/decode.js')).decodeCommand(token, opts));
+
+  source(
+    program
+      .command('request')
+      .description("send one HTTP request with the profile's credentials; the body goes to stdout")
+      .argument('<url>', 'request URL (https, or http to loopback)')
+      .option('-X, --request <method>', 'HTTP method (default GET, or POST with -d)')
+      .option('-H, --header <header>', 'extra header "Name: value" (repeatable)', collect, [])
+      .option('-d, --data <data>', 'request body: text, @FILE or @- for stdin')
+      .option('-i, --include', 'print the status line and response headers first'),
+  ).action(async (url, opts) => (await import('./commands/request.js')).requestCommand(url, opts));
 
   const emulate = program.command('emulate').description('run a local emulator of an auth server');
   emulate

@@ -1,7 +1,9 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { startKalliopeEmulator } from '../emulators/kalliope/server.js';
 import { startKalturaEmulator } from '../emulators/kaltura/server.js';
 import { startOidcEmulator } from '../emulators/oidc/server.js';
+import { demoKalliopePassword, kalliopeSteps } from './kalliope-steps.js';
 import { kalturaSteps } from './kaltura-steps.js';
 import { oidcSteps } from './oidc-steps.js';
 import type { DemoResult, DemoStep } from './types.js';
@@ -30,7 +32,15 @@ export async function runDemo(onResult?: (r: DemoResult) => void): Promise<DemoR
   const emu = await startOidcEmulator();
   const api = await startDemoApi();
   const kalturaEmu = await startKalturaEmulator();
-  const steps: DemoStep[] = [...oidcSteps(emu, api), ...kalturaSteps(kalturaEmu)];
+  const pbxPassword = demoKalliopePassword();
+  const kalliopeEmu = await startKalliopeEmulator({
+    users: [{ domain: 'default', username: 'demo', password: pbxPassword }],
+  });
+  const steps: DemoStep[] = [
+    ...oidcSteps(emu, api),
+    ...kalturaSteps(kalturaEmu),
+    ...kalliopeSteps(kalliopeEmu, pbxPassword),
+  ];
   const results: DemoResult[] = [];
   try {
     for (const step of steps) {
@@ -53,7 +63,7 @@ export async function runDemo(onResult?: (r: DemoResult) => void): Promise<DemoR
       onResult?.(result);
     }
   } finally {
-    await Promise.all([api.close(), emu.close(), kalturaEmu.close()]);
+    await Promise.all([api.close(), emu.close(), kalturaEmu.close(), kalliopeEmu.close()]);
   }
   return results;
 }

@@ -1,7 +1,7 @@
 /** `tokensmith kaltura inspect` (a KS) and `kaltura privileges` (a privileges string). */
 import { TokensmithError } from '../../core/errors.js';
 import { registerSecret } from '../../core/redact.js';
-import { inspect } from '../../kaltura/ks.js';
+import { inspect, type KsInspection } from '../../kaltura/ks.js';
 import { check, parse } from '../../kaltura/privileges.js';
 import { info, out, UsageError } from '../io.js';
 import { isoDate, secretFromEnv } from './kaltura-common.js';
@@ -24,8 +24,15 @@ export async function inspectCommand(opts: {
     throw new UsageError(opts.ksEnv ? `the environment variable ${opts.ksEnv} is empty` : 'no KS on stdin');
   registerSecret(ks);
   const adminSecret = secretFromEnv(opts.adminSecretEnv);
-  const result = inspect(ks, { adminSecret });
-  if (opts.json) {
+  printKsInspection(inspect(ks, { adminSecret }), !!opts.json);
+}
+
+/**
+ * Print a KS inspection (table or JSON) and fail with `ERR_KS_INVALID` when a given admin secret
+ * does not match; shared by `kaltura inspect` and `decode`.
+ */
+export function printKsInspection(result: KsInspection, json: boolean): void {
+  if (json) {
     out(JSON.stringify(result, null, 2));
   } else {
     const rows: Array<[string, string]> = [

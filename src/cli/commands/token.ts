@@ -1,25 +1,32 @@
-import { FileCache } from '../../cache/file.js';
-import { MemoryCache } from '../../cache/memory.js';
-import { TokenManager } from '../../core/manager.js';
-import { type AdhocOAuthFlags, providerFromFlags } from '../adhoc-provider.js';
-import { out } from '../io.js';
+import type { SourceFlags } from '../credential-source.js';
+import { out, UsageError } from '../io.js';
 import { formatToken, parseTokenFormat } from '../token-format.js';
+import { withSource } from '../with-source.js';
 
 /** Flags of `tokensmith token`. */
-export interface TokenFlags extends AdhocOAuthFlags {
+export interface TokenFlags extends SourceFlags {
   format: string;
   forceRefresh?: boolean;
-  /** `--no-cache` sets this to false: keep the token in memory only. */
-  cache?: boolean;
 }
 
-/** `tokensmith token`: print a valid token, and nothing else, on stdout. */
+/**
+ * `tokensmith token`: print a valid token, and nothing else, on stdout. For a Kalliope profile
+ * (no reusable token) it prints a fresh `X-authenticate` header value for one request.
+ */
 export async function tokenCommand(flags: TokenFlags): Promise<void> {
   const format = parseTokenFormat(flags.format);
-  const provider = await providerFromFlags(flags);
-  // The file cache lets the next run (and parallel runs) reuse the token instead of logging in again.
-  const cache = flags.cache === false ? new MemoryCache() : new FileCache();
-  const manager = new TokenManager(provider, { cache });
-  const credential = await manager.getCredential({ forceRefresh: flags.forceRefresh });
-  out(formatToken(credential, format));
+  await withSource(flags, async (source) => {
+    if (source.kind === 'signer') {
+      if (format === 'env' || format === 'exec-credential') {
+        throw new UsageError(`--format ${format} needs a token; profile "${source.name}" signs each request`);
+      }
+      const base = (source.signer as { baseUrl?: string }).baseUrl ?? '';
+      const headers = await source.signer.sign({ method: 'GET', url: `${base}/` });
+      const [name, value] = Object.entries(headers)[0] ?? ['', ''];
+      out(format === 'raw' ? value : format === 'json' ? JSON.stringify({ headers }) : `${name}: ${value}`);
+      return;
+    }
+    const credential = await source.manager.getCredential({ forceRefresh: flags.forceRefresh });
+    out(formatToken(credential, format));
+  });
 }

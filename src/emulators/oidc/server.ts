@@ -169,7 +169,12 @@ export async function startOidcEmulator(options: OidcEmulatorOptions = {}): Prom
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
-      revocation: { enabled: true },
+      revocation: {
+        enabled: true,
+        // A client may revoke only its own tokens (oidc-provider's default rule, stated here so it
+        // stops printing its "you SHOULD change it" notice).
+        allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
+      },
       introspection: { enabled: true },
       rpInitiatedLogout: { enabled: false },
       deviceFlow: {

@@ -1,0 +1,77 @@
+import type { InteractiveHooks } from '../config/build-source.js';
+
+const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+
+/** The device-login screen on stderr, and the hooks that drive it. */
+export interface DeviceScreen extends Required<Pick<InteractiveHooks, 'onDevicePrompt' | 'onDevicePending'>> {
+  /** Stop the spinner and print how the login ended. */
+  stop(outcome: 'ok' | 'failed'): void;
+}
+
+/** Options of {@link deviceScreen}. */
+export interface DeviceScreenOptions {
+  stream?: NodeJS.WriteStream;
+  /** Bold and colour allowed (TTY without `NO_COLOR`). */
+  color?: boolean;
+}
+
+/**
+ * What a person needs to approve a device login: the URL and code, a QR code and a spinner with a
+ * countdown when stderr is a terminal, plain lines otherwise (logs, CI). stdout stays untouched so
+ * `$(tokensmith token)` still captures only the token.
+ */
+export function deviceScreen(options: DeviceScreenOptions = {}): DeviceScreen {
+  const stream = options.stream ?? process.stderr;
+  const tty = !!stream.isTTY;
+  const color = options.color ?? (tty && !process.env.NO_COLOR);
+  const bold = (s: string) => (color ? `\x1b[1m${s}\x1b[0m` : s);
+  let timer: NodeJS.Timeout | undefined;
+  let deadline = 0;
+  let frame = 0;
+
+  const render = () => {
+    const left = Math.max(0, Math.round((deadline - Date.now()) / 1000));
+    const clock = `${Math.floor(left / 60)}:${String(left % 60).padStart(2, '0')}`;
+    stream.write(`\r\x1b[2K${FRAMES[frame++ % FRAMES.length]} Waiting for approval… ${clock} left`);
+  };
+
+  return {
+    async onDevicePrompt(prompt) {
+      deadline = Date.now() + prompt.expiresIn * 1000;
+      const lines = [
+        '',
+        `To sign in, open ${bold(prompt.verificationUri)}`,
+        `and enter the code ${bold(prompt.userCode)}`,
+      ];
+      if (prompt.verificationUriComplete) lines.push(`(or open ${prompt.verificationUriComplete})`);
+      stream.write(`${lines.join('\n')}\n`);
+      if (!tty) {
+        stream.write(`Waiting for approval (the code expires in ${prompt.expiresIn} s)…\n`);
+        return;
+      }
+      const { default: qrcode } = await import('qrcode');
+      // The terminal renderer paints black on white (scannable on dark themes) but uses colour
+      // escapes; with NO_COLOR the plain UTF-8 half-block renderer is used instead. `small` is
+      // supported by the terminal renderer but missing from qrcode's types.
+      const qr = await qrcode.toString(
+        prompt.verificationUriComplete ?? prompt.verificationUri,
+        (color ? { type: 'terminal', small: true } : { type: 'utf8' }) as never,
+      );
+      stream.write(`${qr}\n`);
+      render();
+      timer = setInterval(render, 100);
+      timer.unref();
+    },
+    onDevicePending() {
+      // The countdown runs from the prompt's expiry; polls need no output of their own.
+    },
+    stop(outcome) {
+      if (timer) {
+        clearInterval(timer);
+        timer = undefined;
+        stream.write('\r\x1b[2K');
+      }
+      if (deadline) stream.write(outcome === 'ok' ? '✔ Approved.\n' : '✖ Login did not complete.\n');
+    },
+  };
+}

@@ -1,0 +1,256 @@
+/**
+ * Profile → credential source: the provider or signer a profile describes, with its secrets
+ * resolved from their references, wrapped in a TokenManager on the profile's cache.
+ */
+import { FileCache } from '../cache/file.js';
+import { MemoryCache } from '../cache/memory.js';
+import { RedisCache } from '../cache/redis.js';
+import type { CredentialCache } from '../core/cache.js';
+import { TokensmithError } from '../core/errors.js';
+import { TokenManager } from '../core/manager.js';
+import type { Provider, RequestSigner } from '../core/provider.js';
+import type { Profile } from './profiles.js';
+import { isSecretRef, resolveSecretRef } from './secret-ref.js';
+
+/** Hooks for the interactive grants, supplied by the CLI (device prompt screen, browser opener). */
+export interface InteractiveHooks {
+  onDevicePrompt?: (prompt: {
+    verificationUri: string;
+    verificationUriComplete?: string;
+    userCode: string;
+    expiresIn: number;
+  }) => void | Promise<void>;
+  onDevicePending?: (info: { secondsLeft: number; interval: number }) => void;
+  openBrowser?: (url: string) => void | Promise<void>;
+}
+
+/** What a profile opens: a TokenManager over its provider, or a per-request signer (Kalliope). */
+export type ProfileSource =
+  | { kind: 'manager'; name: string; manager: TokenManager; cache: CredentialCache; close(): Promise<void> }
+  | { kind: 'signer'; name: string; signer: RequestSigner; close(): Promise<void> };
+
+/** Options of {@link openProfile}. */
+export interface OpenProfileOptions extends InteractiveHooks {
+  /** Override the profile's cache (e.g. `--no-cache` → a MemoryCache). */
+  cache?: CredentialCache;
+  /** Environment for `KALTURA_SESSION` (default `process.env`). */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Cache key prefix of a profile's entries; `status` reads the profile name back from it. */
+export function profileKeyPrefix(name: string): string {
+  return `profile:${name}|`;
+}
+
+/** Build the credential source a profile describes. Secrets are resolved here, not before. */
+export async function openProfile(
+  profile: Profile,
+  options: OpenProfileOptions = {},
+): Promise<ProfileSource> {
+  const v = new ProfileValues(profile);
+  if (profile.type === 'kalliope') {
+    const { signer } = await import('../kalliope/signer.js');
+    const s = signer({
+      url: v.str('url')!,
+      username: v.str('username'),
+      password: await v.secret('password'),
+      domain: v.str('domain'),
+      allowInsecureHttp: v.bool('allow_insecure_http'),
+    });
+    return { kind: 'signer', name: profile.name, signer: s, close: async () => {} };
+  }
+  const provider = await buildProvider(profile, v, options);
+  const cache = options.cache ?? cacheFor(profile, v);
+  const manager = new TokenManager(provider, {
+    cache,
+    key: `${profileKeyPrefix(profile.name)}${provider.cacheKey}`,
+    refreshWindowSeconds: v.num('refresh_window_seconds'),
+  });
+  return { kind: 'manager', name: profile.name, manager, cache, close: () => closeCache(cache) };
+}
+
+/** The cache a profile asks for: `file` (default), `memory` or `redis` (with `redis_url`). */
+export function cacheFor(profile: Profile, v = new ProfileValues(profile)): CredentialCache {
+  const kind = v.str('cache') ?? 'file';
+  switch (kind) {
+    case 'file':
+      return new FileCache();
+    case 'memory':
+      return new MemoryCache();
+    case 'redis': {
+      const url = v.str('redis_url');
+      if (!url) throw v.invalid('cache', 'cache = "redis" needs redis_url');
+      return new RedisCache({ url, fallbackOnError: v.bool('redis_fallback') });
+    }
+    default:
+      throw v.invalid('cache', `cache must be file, memory or redis (got "${kind}")`);
+  }
+}
+
+/** Close a cache that holds connections (Redis); others need nothing. */
+export async function closeCache(cache: CredentialCache): Promise<void> {
+  const closable = cache as { close?: () => Promise<void> };
+  if (typeof closable.close === 'function') await closable.close();
+}
+
+async function buildProvider(
+  profile: Profile,
+  v: ProfileValues,
+  hooks: OpenProfileOptions,
+): Promise<Provider> {
+  switch (profile.type) {
+    case 'oauth2':
+    case 'keycloak':
+      return oauthProvider(profile, v, hooks);
+    case 'kaltura-app-token': {
+      const { appTokenSession } = await import('../kaltura/app-token-session.js');
+      const env = hooks.env ?? process.env;
+      return appTokenSession({
+        serviceUrl: v.str('service_url')!,
+        partnerId: v.num('partner_id')!,
+        appTokenId: v.str('app_token_id')!,
+        appToken: (await v.secret('app_token'))!,
+        hashType: v.str('hash_type') as never,
+        userId: v.str('user_id'),
+        type: v.sessionType(),
+        expiry: v.num('expiry'),
+        sessionPrivileges: v.str('privileges'),
+        ks: (await v.secret('ks')) ?? (env.KALTURA_SESSION || undefined),
+        allowInsecureHttp: v.bool('allow_insecure_http'),
+      });
+    }
+    case 'kaltura-admin': {
+      const { adminSession } = await import('../kaltura/admin-session.js');
+      return adminSession({
+        serviceUrl: v.str('service_url'),
+        partnerId: v.num('partner_id')!,
+        adminSecret: (await v.secret('admin_secret'))!,
+        userId: v.str('user_id'),
+        type: v.sessionType(),
+        expiry: v.num('expiry'),
+        privileges: v.str('privileges'),
+        local: v.bool('local'),
+        allowInsecureHttp: v.bool('allow_insecure_http'),
+      });
+    }
+    default:
+      throw v.invalid('type', `profile type "${profile.type}" has no token provider`);
+  }
+}
+
+const OAUTH_GRANTS = ['client_credentials', 'password', 'device_code', 'authorization_code', 'refresh_token'];
+
+async function oauthProvider(profile: Profile, v: ProfileValues, hooks: InteractiveHooks): Promise<Provider> {
+  const grant = v.str('grant') ?? (v.has('username') ? 'password' : 'client_credentials');
+  if (!OAUTH_GRANTS.includes(grant)) {
+    throw v.invalid('grant', `grant must be one of ${OAUTH_GRANTS.join(', ')} (got "${grant}")`);
+  }
+  const common = {
+    tokenEndpoint: v.str('token_endpoint'),
+    revocationEndpoint: v.str('revocation_endpoint'),
+    clientId: v.str('client_id')!,
+    clientSecret: await v.secret('client_secret'),
+    clientAuth: v.str('client_auth') as never,
+    scope: v.str('scope'),
+    audience: v.str('audience'),
+    resource: v.strs('resource'),
+    allowInsecureHttp: v.bool('allow_insecure_http'),
+  };
+  const byGrant: Record<string, unknown> = {};
+  if (grant === 'password') {
+    if (!v.has('username')) throw v.invalid('username', 'grant "password" needs username and password');
+    byGrant.username = v.str('username');
+    byGrant.password = await v.secret('password');
+    if (!byGrant.password) throw v.invalid('password', 'grant "password" needs password');
+  } else if (grant === 'refresh_token') {
+    byGrant.refreshToken = await v.secret('refresh_token');
+    if (!byGrant.refreshToken) throw v.invalid('refresh_token', 'grant "refresh_token" needs refresh_token');
+  } else if (grant === 'device_code') {
+    byGrant.onPrompt = hooks.onDevicePrompt;
+    byGrant.onPending = hooks.onDevicePending;
+  } else if (grant === 'authorization_code') {
+    byGrant.openBrowser = hooks.openBrowser;
+    byGrant.redirectPort = v.num('redirect_port');
+  }
+  const oauth2 = await import('../oauth2/index.js');
+  if (profile.type === 'keycloak') {
+    const { provider } = await import('../keycloak/index.js');
+    return provider({
+      baseUrl: v.str('base_url')!,
+      realm: v.str('realm')!,
+      legacyAuthPrefix: v.bool('legacy_auth_prefix'),
+      grant,
+      ...common,
+      ...byGrant,
+    } as never);
+  }
+  if (!common.tokenEndpoint && !v.has('issuer')) throw v.invalid('issuer', 'give issuer or token_endpoint');
+  const o = { ...common, issuer: v.str('issuer'), ...byGrant } as never;
+  switch (grant) {
+    case 'password':
+      return oauth2.password(o);
+    case 'device_code':
+      return oauth2.deviceCode(o);
+    case 'authorization_code':
+      return oauth2.authorizationCode(o);
+    case 'refresh_token':
+      return oauth2.refreshToken(o);
+    default:
+      return oauth2.clientCredentials(o);
+  }
+}
+
+/** Typed reads of a validated profile's values, with file:line in every error. */
+class ProfileValues {
+  constructor(readonly profile: Profile) {}
+
+  has(key: string): boolean {
+    return Object.hasOwn(this.profile.values, key);
+  }
+
+  str(key: string): string | undefined {
+    const value = this.profile.values[key];
+    return typeof value === 'string' ? value : undefined;
+  }
+
+  strs(key: string): string | string[] | undefined {
+    const value = this.profile.values[key];
+    return typeof value === 'string' || Array.isArray(value) ? value : undefined;
+  }
+
+  num(key: string): number | undefined {
+    const value = this.profile.values[key];
+    return typeof value === 'number' ? value : undefined;
+  }
+
+  bool(key: string): boolean | undefined {
+    const value = this.profile.values[key];
+    return typeof value === 'boolean' ? value : undefined;
+  }
+
+  sessionType(): number | undefined {
+    const text = this.str('session_type');
+    if (text === undefined) return undefined;
+    const t = text.trim().toUpperCase();
+    if (t === 'USER' || t === '0') return 0;
+    if (t === 'ADMIN' || t === '2') return 2;
+    throw this.invalid('session_type', `session_type must be USER or ADMIN (got "${text}")`);
+  }
+
+  /** A secret: a reference is resolved; a literal was already allowed (private file) by parseConfig. */
+  async secret(key: string): Promise<string | undefined> {
+    const value = this.str(key);
+    if (value === undefined) return undefined;
+    if (!isSecretRef(value)) return value;
+    return resolveSecretRef(value, { file: this.profile.file, line: this.profile.lines[key], key });
+  }
+
+  invalid(key: string, message: string): TokensmithError {
+    const line = this.profile.lines[key];
+    return new TokensmithError(
+      'ERR_CONFIG_INVALID',
+      `${this.profile.file}${line ? `:${line}` : ''}: profile "${this.profile.name}": ${message}`,
+      { field: key, source: 'config file' },
+    );
+  }
+}

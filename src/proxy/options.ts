@@ -1,0 +1,93 @@
+import { TokensmithError } from '../core/errors.js';
+import { assertSecureUrl, DEFAULT_TIMEOUT_MS, isLoopbackHost } from '../core/http.js';
+import type { TokenManager } from '../core/manager.js';
+import type { Provider, RequestSigner } from '../core/provider.js';
+
+/** Options for {@link start}. */
+export interface ProxyOptions {
+  /** Where credentials come from: a manager, a provider (wrapped in a new manager) or a per-request signer. */
+  source: TokenManager | Provider | RequestSigner;
+  /** Base URL every request is forwarded to; its path is put in front of each request's path. */
+  upstream: string;
+  /** `host:port` to listen on (default `127.0.0.1:0`, a free port). `[::1]:8080` for IPv6. */
+  listen?: string;
+  /** Allow listening on a non-loopback address, where anyone who can reach it borrows the credential. */
+  allowNonLoopback?: boolean;
+  /** Allow a plain `http:` upstream that is not on loopback (credentials cross the network in the clear). */
+  allowInsecureHttp?: boolean;
+  /** Time limit for the upstream's response headers and for each pause in a body, ms (default 30 s). */
+  timeoutMs?: number;
+  /** Most connections kept open to the upstream (default 128). */
+  connections?: number;
+  /** Request bodies up to this size (declared by Content-Length) are held so a 401 can be replayed (default 64 KiB). */
+  maxReplayBodyBytes?: number;
+  /** How long `close()` lets in-flight requests finish before cutting them off, ms (default 10 s). */
+  closeGraceMs?: number;
+}
+
+/** {@link ProxyOptions} checked once, with defaults filled in. */
+export interface NormalizedOptions {
+  source: TokenManager | Provider | RequestSigner;
+  upstream: URL;
+  /** Upstream path prefix without its trailing slash (`''` for the root). */
+  basePath: string;
+  host: string;
+  port: number;
+  timeoutMs: number;
+  connections: number;
+  maxReplayBodyBytes: number;
+  closeGraceMs: number;
+}
+
+const invalid = (message: string) => new TokensmithError('ERR_CONFIG_INVALID', `proxy: ${message}`);
+
+/** Check and complete the options; throws `ERR_CONFIG_INVALID` (or `ERR_INSECURE_HTTP`) on the first problem. */
+export function normalizeOptions(options: ProxyOptions): NormalizedOptions {
+  if (!options?.source) throw invalid('source (a TokenManager, Provider or RequestSigner) is required');
+  if (!options.upstream) throw invalid('upstream URL is required');
+  const upstream = assertSecureUrl(options.upstream, options.allowInsecureHttp, 'proxy upstream');
+  // A password in the URL would end up in logs and health output; a query or fragment has no clear meaning.
+  if (upstream.username || upstream.password) throw invalid('upstream URL must not contain credentials');
+  if (upstream.search || upstream.hash)
+    throw invalid('upstream URL must not have a query string or fragment');
+  const { host, port } = parseListen(options.listen ?? '127.0.0.1:0');
+  if (!isLoopbackHost(host) && !options.allowNonLoopback) {
+    throw invalid(
+      `refusing to listen on ${host}: anyone who can reach it could use the credential; ` +
+        'listen on 127.0.0.1 or set allowNonLoopback',
+    );
+  }
+  return {
+    source: options.source,
+    upstream,
+    basePath: upstream.pathname.replace(/\/+$/, ''),
+    host,
+    port,
+    timeoutMs: positive(options.timeoutMs, DEFAULT_TIMEOUT_MS, 'timeoutMs'),
+    connections: positive(options.connections, 128, 'connections'),
+    maxReplayBodyBytes: atLeastZero(options.maxReplayBodyBytes, 64 * 1024, 'maxReplayBodyBytes'),
+    closeGraceMs: atLeastZero(options.closeGraceMs, 10_000, 'closeGraceMs'),
+  };
+}
+
+/** Parse `host:port`, `[v6]:port` or a bare port (on 127.0.0.1). */
+export function parseListen(listen: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:[\]]*)):(\d+)$/.exec(listen) ?? /^()()(\d+)$/.exec(listen);
+  if (!m) throw invalid(`listen address "${listen}" is not host:port`);
+  const host = m[1] || m[2] || '127.0.0.1';
+  const port = Number(m[3]);
+  if (!Number.isInteger(port) || port > 65535) throw invalid(`listen port ${m[3]} is out of range`);
+  return { host, port };
+}
+
+function positive(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value <= 0) throw invalid(`${name} must be a number > 0`);
+  return value;
+}
+
+function atLeastZero(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value < 0) throw invalid(`${name} must be a number ≥ 0`);
+  return value;
+}

@@ -1,0 +1,168 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Pool } from 'undici';
+import { TokensmithError } from '../core/errors.js';
+import { getLogger } from '../core/log.js';
+import { credentialSupply } from './credentials.js';
+import { forwardingError, sendError, statusFor } from './errors.js';
+import { type ForwardContext, forward } from './forward.js';
+import { answerHealth, isHealthPath } from './health.js';
+import { normalizeOptions, type ProxyOptions } from './options.js';
+
+const log = getLogger('proxy');
+
+/** Counters of what the proxy did. */
+export interface ProxyStats {
+  /** Requests received for forwarding (health checks not included). */
+  requests: number;
+  /** Requests sent a second time after a 401 and a renewal. */
+  retries: number;
+  /** Requests answered with a proxy error (502, 504) or cut off mid-response. */
+  errors: number;
+  /** Requests being handled right now. */
+  inFlight: number;
+}
+
+/** A running proxy. */
+export interface ProxyHandle {
+  /** Base URL to send requests to, e.g. `http://127.0.0.1:41234`. */
+  readonly url: string;
+  /** Address the proxy listens on. */
+  readonly address: { host: string; port: number };
+  /** Upstream base URL. */
+  readonly upstream: string;
+  /** Live counters. */
+  readonly stats: Readonly<ProxyStats>;
+  /**
+   * Stop accepting connections, let in-flight requests finish (up to `closeGraceMs`, then cut them
+   * off), and close the upstream connections. Safe to call more than once.
+   */
+  close(): Promise<void>;
+}
+
+/**
+ * Start a credential-injecting proxy: every request it receives is forwarded to `upstream` with
+ * fresh credentials from `source`. Listens on loopback unless told otherwise.
+ *
+ * @example
+ * ```ts
+ * const handle = await proxy.start({ source: manager, upstream: 'https://api.example.com/v1' });
+ * // curl http://127.0.0.1:PORT/users → https://api.example.com/v1/users with Authorization set
+ * ```
+ */
+export async function start(options: ProxyOptions): Promise<ProxyHandle> {
+  const opts = normalizeOptions(options);
+  const supply = credentialSupply(opts.source);
+  const origin = opts.upstream.origin;
+  const upstream = opts.upstream.href;
+  const pool = new Pool(origin, {
+    connections: opts.connections,
+    headersTimeout: opts.timeoutMs,
+    bodyTimeout: opts.timeoutMs,
+    connectTimeout: Math.min(opts.timeoutMs, 10_000),
+  });
+  const ctx: ForwardContext = {
+    pool,
+    supply,
+    origin,
+    basePath: opts.basePath,
+    maxReplayBodyBytes: opts.maxReplayBodyBytes,
+  };
+  const stats: ProxyStats = { requests: 0, retries: 0, errors: 0, inFlight: 0 };
+  let closing: Promise<void> | undefined;
+  let drained: (() => void) | undefined;
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const started = performance.now();
+    // While closing, answer what is already on an open connection but let the client reconnect elsewhere.
+    if (closing) res.shouldKeepAlive = false;
+    if (isHealthPath(req.url)) {
+      await answerHealth(req, res, supply, upstream);
+      return;
+    }
+    stats.requests++;
+    stats.inFlight++;
+    let status = 0;
+    let replayed = false;
+    try {
+      ({ status, replayed } = await forward(ctx, req, res));
+      if (replayed) stats.retries++;
+    } catch (err) {
+      stats.errors++;
+      const error = forwardingError(err, origin);
+      status = res.headersSent ? res.statusCode : statusFor(error);
+      if (error.code !== 'ERR_ABORTED') log.warn(error.message, { code: error.code });
+      sendError(res, status, error);
+    } finally {
+      stats.inFlight--;
+      if (log.enabled('info')) {
+        const ms = Math.round((performance.now() - started) * 10) / 10;
+        const path = (req.url ?? '/').split('?')[0];
+        log.info(`${req.method} ${path} ${status} ${ms} ms${replayed ? ' (replayed after 401)' : ''}`, {
+          method: req.method,
+          path,
+          status,
+          ms,
+          replayed,
+        });
+      }
+      if (closing && stats.inFlight === 0) drained?.();
+    }
+  };
+
+  const server: Server = createServer({ keepAliveTimeout: 5_000 }, (req, res) => {
+    handle(req, res).catch((err) => {
+      // Only reached if answering an error itself failed; never leave the socket hanging.
+      log.error('proxy request handler failed', { code: (err as { code?: string }).code });
+      res.destroy();
+    });
+  });
+  await listen(server, opts.host, opts.port);
+  const bound = server.address() as AddressInfo;
+  const host = bound.address;
+  const address = { host, port: bound.port };
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${bound.port}`;
+  log.info(`proxy listening on ${url}, forwarding to ${upstream}`, { kind: supply.kind });
+
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      const allDone = new Promise<void>((resolve) => {
+        drained = resolve;
+        if (stats.inFlight === 0) resolve();
+      });
+      const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = await Promise.race([
+        allDone.then(() => false),
+        new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => resolve(true), opts.closeGraceMs);
+        }),
+      ]);
+      clearTimeout(timer);
+      if (timedOut) log.warn(`closing with ${stats.inFlight} request(s) still in flight`);
+      server.closeAllConnections();
+      await serverClosed;
+      await (timedOut ? pool.destroy() : pool.close());
+    })();
+    return closing;
+  };
+
+  return { url, address, upstream, stats, close };
+}
+
+function listen(server: Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (cause: Error) =>
+      reject(
+        new TokensmithError('ERR_CONFIG_INVALID', `proxy: cannot listen on ${host}:${port}`, {
+          cause,
+        }),
+      );
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}

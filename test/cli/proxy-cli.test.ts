@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { type OidcEmulator, startOidcEmulator } from '../../src/emulators/oidc/server.js';
+import { cliArgs } from '../helpers/cli.js';
+import { startTokenApi } from '../helpers/token-api.js';
+
+describe('tokensmith proxy (child process)', () => {
+  let emu: OidcEmulator;
+  let api: Awaited<ReturnType<typeof startTokenApi>>;
+  let env: NodeJS.ProcessEnv;
+  before(async () => {
+    emu = await startOidcEmulator();
+    api = await startTokenApi();
+    const dir = mkdtempSync(join(tmpdir(), 'tokensmith-proxy-cli-'));
+    mkdirSync(join(dir, 'config', 'tokensmith'), { recursive: true });
+    const file = join(dir, 'config', 'tokensmith', 'config.toml');
+    writeFileSync(
+      file,
+      `[profiles.svc]\ntype = "oauth2"\nissuer = "${emu.issuer}"\nclient_id = "${emu.clients.confidential.clientId}"\nclient_secret = "env:SVC_SECRET"\n`,
+    );
+    chmodSync(file, 0o600);
+    env = {
+      ...process.env,
+      NO_COLOR: '1',
+      TOKENSMITH_LOG: 'info',
+      XDG_CONFIG_HOME: join(dir, 'config'),
+      XDG_CACHE_HOME: join(dir, 'cache'),
+      SVC_SECRET: emu.clients.confidential.clientSecret,
+    };
+  });
+  after(async () => {
+    await api.close();
+    await emu.close();
+  });
+
+  it('prints its URL, injects the token, strips the caller Authorization, and exits 0 on SIGTERM', async () => {
+    const child = spawn(
+      process.execPath,
+      [...cliArgs(), 'proxy', '-p', 'svc', '--upstream', api.url, '--json'],
+      {
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+    const first = await new Promise<string>((resolve, reject) => {
+      let buf = '';
+      child.stdout.on('data', (d) => {
+        buf += d;
+        if (buf.includes('\n')) resolve(buf.split('\n')[0]!);
+      });
+      child.on('close', () => reject(new Error(`proxy exited early: ${stderr}`)));
+    });
+    const { url, profile } = JSON.parse(first) as { url: string; profile: string };
+    assert.equal(profile, 'svc');
+    assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
+
+    const res = await fetch(`${url}/api`, { headers: { authorization: 'Bearer caller-supplied' } });
+    assert.equal(res.status, 200);
+    assert.deepEqual(await res.json(), { ok: true });
+    assert.equal(api.seen.length, 1);
+    assert.match(api.seen[0]!.auth ?? '', /^Bearer [\w-]{20,}$/);
+    assert.notEqual(api.seen[0]!.auth, 'Bearer caller-supplied');
+
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0, stderr);
+    assert.match(stderr, /closed on SIGTERM/);
+    assert.ok(!stderr.includes(api.seen[0]!.auth!.slice(7)), 'the token is never logged');
+    assert.ok(!stderr.includes(emu.clients.confidential.clientSecret));
+  });
+});
