@@ -1,7 +1,8 @@
 /**
- * What a cached credential costs: calls per second of `getCredential()` with the memory, file and
- * Redis caches, next to a bare `Map.get` + `Date.now()` measured in the same run; plus the
- * cross-process stampede (processes, token requests) against a loopback token endpoint.
+ * What a cached credential costs when each call builds a new manager (a CLI run) with the memory,
+ * file and Redis caches, and a warm Redis manager; plus the cross-process stampede (processes, token
+ * requests) against a loopback token endpoint. Warm memory and file lookups next to other libraries
+ * and a bare `Map.get` baseline are in `peers.ts`.
  * @module
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -20,76 +21,36 @@ import { startTokenServer, type TokenServer } from '../test/cache/fixtures/token
 import type { WorkerCache } from '../test/cache/fixtures/worker-config.js';
 import { findRedisServer, type RedisServer, startRedisServer } from '../test/helpers/redis-server.js';
 import type { BenchModule, BenchRow } from './index.js';
+import { callsPerSecond, perCall, rate } from './measure.js';
 
 const NAME = 'cache-lookups';
-/** Time spent measuring each case (after a short warm-up). */
-const MEASURE_MS = 800;
 
-/** Calls per second of `fn`, run back to back for about {@link MEASURE_MS}. */
-async function callsPerSecond(fn: () => unknown): Promise<number> {
-  const run = async (ms: number) => {
-    let calls = 0;
-    const start = performance.now();
-    let elapsed = 0;
-    // Check the clock once per batch so timing overhead does not dominate fast cases.
-    while (elapsed < ms) {
-      for (let i = 0; i < 1000; i++) await fn();
-      calls += 1000;
-      elapsed = performance.now() - start;
-    }
-    return (calls / elapsed) * 1000;
-  };
-  await run(100);
-  return run(MEASURE_MS);
-}
-
-/** The same loop without `await`, for the synchronous baseline. */
-function syncCallsPerSecond(fn: () => unknown): number {
-  const run = (ms: number) => {
-    let calls = 0;
-    let sink = 0;
-    const start = performance.now();
-    let elapsed = 0;
-    while (elapsed < ms) {
-      for (let i = 0; i < 100_000; i++) if (fn()) sink++;
-      calls += 100_000;
-      elapsed = performance.now() - start;
-    }
-    if (sink === -1) console.log(sink); // keep the results observable
-    return (calls / elapsed) * 1000;
-  };
-  run(100);
-  return run(MEASURE_MS);
-}
-
-function rate(perSecond: number): string {
-  if (perSecond >= 1e6) return `${(perSecond / 1e6).toFixed(2)} M calls/s`;
-  if (perSecond >= 1e3) return `${(perSecond / 1e3).toFixed(1)} k calls/s`;
-  return `${perSecond.toFixed(0)} calls/s`;
-}
-
-function perCall(perSecond: number): string {
-  const ns = 1e9 / perSecond;
-  return ns >= 1e6
-    ? `${(ns / 1e6).toFixed(2)} ms/call`
-    : ns >= 1e3
-      ? `${(ns / 1e3).toFixed(1)} µs/call`
-      : `${ns.toFixed(0)} ns/call`;
-}
-
-/** Two rows per cache: a warm manager (memory fast path) and a fresh manager per call (a CLI run). */
-async function lookups(label: string, cache: CredentialCache, provider: Provider): Promise<BenchRow[]> {
-  const warm = new TokenManager(provider, { cache });
-  await warm.getCredential(); // acquires once and stores it in the cache
-  const warmRate = await callsPerSecond(() => warm.getCredential());
-  const coldRate = await callsPerSecond(() => new TokenManager(provider, { cache }).getCredential());
-  return [
-    {
+/**
+ * A warm manager (memory fast path; skipped with `warm: false` where the peers module measures it
+ * next to other libraries) and a fresh manager per call (a CLI run).
+ */
+async function lookups(
+  label: string,
+  cache: CredentialCache,
+  provider: Provider,
+  options: { warm?: boolean } = {},
+): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  if (options.warm ?? true) {
+    const warm = new TokenManager(provider, { cache });
+    await warm.getCredential(); // acquires once and stores it in the cache
+    const warmRate = await callsPerSecond(() => warm.getCredential());
+    rows.push({
       bench: NAME,
       case: `getCredential(), ${label} cache, warm manager`,
       result: rate(warmRate),
       note: perCall(warmRate),
-    },
+    });
+  }
+  await new TokenManager(provider, { cache }).getCredential(); // make sure the cache holds it
+  const coldRate = await callsPerSecond(() => new TokenManager(provider, { cache }).getCredential());
+  return [
+    ...rows,
     {
       bench: NAME,
       case: `getCredential(), ${label} cache, new manager per call`,
@@ -146,20 +107,10 @@ async function run(): Promise<BenchRow[]> {
   const closers: Array<() => Promise<void>> = [];
   try {
     const provider = httpProvider({ tokenEndpoint: server.tokenEndpoint, clientId: 'bench' });
-    const map = new Map([['key', { expiresAt: Date.now() + 3_600_000 }]]);
-    const baseline = syncCallsPerSecond(() => {
-      const e = map.get('key');
-      return e !== undefined && e.expiresAt > Date.now();
-    });
-    rows.push({
-      bench: NAME,
-      case: 'bare Map.get + Date.now() (baseline)',
-      result: rate(baseline),
-      note: perCall(baseline),
-    });
-    rows.push(...(await lookups('memory', new MemoryCache(), provider)));
+    // Warm memory and file managers, and the Map baseline, are in the peers module's table.
+    rows.push(...(await lookups('memory', new MemoryCache(), provider, { warm: false })));
     const fileCache = new FileCache({ dir: join(dir, 'file') });
-    rows.push(...(await lookups('file', fileCache, provider)));
+    rows.push(...(await lookups('file', fileCache, provider, { warm: false })));
 
     if (findRedisServer()) {
       redis = await startRedisServer();

@@ -1,6 +1,6 @@
 import type { InteractiveHooks } from '../config/build-source.js';
 import type { Provider } from '../core/provider.js';
-import * as oauth2 from '../oauth2/index.js';
+import { loadGrant } from '../oauth2/load-grant.js';
 import type { ClientAuthMethod } from '../oauth2/options.js';
 import { UsageError } from './io.js';
 import { secretFromEnv, secretFromStdin } from './secrets.js';
@@ -54,17 +54,17 @@ export async function providerFromFlags(f: AdhocOAuthFlags, hooks: InteractiveHo
       const password = f.passwordStdin
         ? await secretFromStdin('password')
         : secretFromEnv(f.passwordEnv ?? 'TOKENSMITH_PASSWORD', 'password');
-      return oauth2.password({ ...common, username: f.username, password });
+      return (await loadGrant('password'))({ ...common, username: f.username, password } as never);
     }
     case 'device_code':
-      return oauth2.deviceCode({
+      return (await loadGrant('device_code'))({
         ...common,
         onPrompt: hooks.onDevicePrompt,
         onPending: hooks.onDevicePending,
-      });
+      } as never);
     case 'authorization_code':
-      return oauth2.authorizationCode({ ...common, openBrowser: hooks.openBrowser });
+      return (await loadGrant('authorization_code'))({ ...common, openBrowser: hooks.openBrowser } as never);
     default:
-      return oauth2.clientCredentials(common);
+      return (await loadGrant('client_credentials'))(common as never);
   }
 }

@@ -9,6 +9,7 @@ import type { CredentialCache } from '../core/cache.js';
 import { TokensmithError } from '../core/errors.js';
 import { TokenManager } from '../core/manager.js';
 import type { Provider, RequestSigner } from '../core/provider.js';
+import type { GrantName } from '../oauth2/load-grant.js';
 import type { Profile } from './profiles.js';
 import { isSecretRef, resolveSecretRef } from './secret-ref.js';
 
@@ -172,7 +173,6 @@ async function oauthProvider(profile: Profile, v: ProfileValues, hooks: Interact
     byGrant.openBrowser = hooks.openBrowser;
     byGrant.redirectPort = v.num('redirect_port');
   }
-  const oauth2 = await import('../oauth2/index.js');
   if (profile.type === 'keycloak') {
     const { provider } = await import('../keycloak/index.js');
     return provider({
@@ -185,19 +185,9 @@ async function oauthProvider(profile: Profile, v: ProfileValues, hooks: Interact
     } as never);
   }
   if (!common.tokenEndpoint && !v.has('issuer')) throw v.invalid('issuer', 'give issuer or token_endpoint');
-  const o = { ...common, issuer: v.str('issuer'), ...byGrant } as never;
-  switch (grant) {
-    case 'password':
-      return oauth2.password(o);
-    case 'device_code':
-      return oauth2.deviceCode(o);
-    case 'authorization_code':
-      return oauth2.authorizationCode(o);
-    case 'refresh_token':
-      return oauth2.refreshToken(o);
-    default:
-      return oauth2.clientCredentials(o);
-  }
+  const { loadGrant } = await import('../oauth2/load-grant.js');
+  const make = await loadGrant(grant as GrantName);
+  return make({ ...common, issuer: v.str('issuer'), ...byGrant } as never);
 }
 
 /** Typed reads of a validated profile's values, with file:line in every error. */

@@ -57,9 +57,9 @@ export class Credential {
       throw new TokensmithError('ERR_RESPONSE_MISSING_FIELD', 'credential has no token', { field: 'token' });
     }
     this.#record = Object.freeze({ ...record });
-    registerSecret(record.token);
-    registerSecret(record.refreshToken);
-    registerSecret(record.idToken);
+    registerSecret(record.token, 'transient');
+    registerSecret(record.refreshToken, 'transient');
+    registerSecret(record.idToken, 'transient');
   }
 
   /** Build a credential from a cached record, checking its shape. */

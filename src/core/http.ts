@@ -1,6 +1,7 @@
 import { TokensmithError } from './errors.js';
 import { getLogger } from './log.js';
 import { redact, redactValue } from './redact.js';
+import { type RetryOptions, retryPolicy, sendWithRetry } from './retry.js';
 
 /** The `fetch` signature tokensmith injects everywhere (the global one by default). */
 export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
@@ -79,7 +80,9 @@ export async function readBodyLimited(
   let size = 0;
   const reader = response.body.getReader();
   for (;;) {
-    const { done, value } = await reader.read();
+    const { done, value } = await reader.read().catch((cause: unknown) => {
+      throw bodyReadError(cause, source, response.status);
+    });
     if (done) break;
     size += value.byteLength;
     if (size > limit) {
@@ -91,6 +94,23 @@ export async function readBodyLimited(
   return Buffer.concat(chunks);
 }
 
+/** A failure while a body streams in: the connection dropped, or the exchange's time limit fired. */
+function bodyReadError(cause: unknown, source: string, status: number): TokensmithError {
+  const name = (cause as { name?: unknown })?.name;
+  const details = { cause, status, source };
+  if (name === 'TimeoutError') {
+    return new TokensmithError('ERR_TIMEOUT', `${source} timed out while sending its body`, details);
+  }
+  if (name === 'AbortError') {
+    return new TokensmithError('ERR_ABORTED', `reading the body from ${source} was aborted`, details);
+  }
+  return new TokensmithError(
+    'ERR_NETWORK',
+    `${source} dropped the connection while sending its body`,
+    details,
+  );
+}
+
 /** Options for {@link createHttpClient}. */
 export interface HttpClientOptions {
   /** Underlying fetch (default: the global one). */
@@ -99,6 +119,11 @@ export interface HttpClientOptions {
   timeoutMs?: number;
   /** Label for log lines and errors, e.g. `token endpoint`. */
   source?: string;
+  /**
+   * Retry transport failures and 429/5xx answers (see `retry.ts`): options, `true` for the defaults,
+   * or `false` (the default here) for one attempt. Only requests whose body can be sent again are retried.
+   */
+  retry?: RetryOptions | boolean;
 }
 
 /**
@@ -108,7 +133,8 @@ export interface HttpClientOptions {
 export function createHttpClient(options: HttpClientOptions = {}): FetchLike {
   const base = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  return async (input, init = {}) => {
+  const policy = retryPolicy(options.retry ?? false);
+  const once: FetchLike = async (input, init = {}) => {
     const url = input instanceof Request ? input.url : String(input);
     const method = init.method ?? (input instanceof Request ? input.method : 'GET');
     const timeout = AbortSignal.timeout(timeoutMs);
@@ -150,6 +176,29 @@ export function createHttpClient(options: HttpClientOptions = {}): FetchLike {
     }
     return response;
   };
+  if (policy.attempts === 1) return once;
+  return (input, init = {}) => {
+    if (!replayable(input, init)) return once(input, init);
+    const url = input instanceof Request ? input.url : String(input);
+    const method = init.method ?? (input instanceof Request ? input.method : 'GET');
+    const request = { label: `${method} ${redactUrl(url)}`, source: options.source, signal: init.signal };
+    return sendWithRetry(policy, request, () => once(input, init));
+  };
+}
+
+/** True when the request can be sent again: no body, or one held in memory (not a stream). */
+function replayable(input: string | URL | Request, init: RequestInit): boolean {
+  if (input instanceof Request && input.body !== null) return false;
+  const body = init.body;
+  return (
+    body === undefined ||
+    body === null ||
+    typeof body === 'string' ||
+    body instanceof URLSearchParams ||
+    body instanceof Uint8Array ||
+    body instanceof ArrayBuffer ||
+    body instanceof Blob
+  );
 }
 
 /** URL without query string or credentials, for messages. */

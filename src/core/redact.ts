@@ -8,21 +8,83 @@
  */
 
 const MIN_SECRET_LENGTH = 4;
-const MAX_REGISTERED = 4096;
+/** Cap of the transient registry (tokens); configuration secrets are never evicted. */
+const MAX_TRANSIENT = 4096;
 const MASK = '[REDACTED]';
 
-// Insertion-ordered so the oldest secret is dropped first when the registry is full.
-const registered = new Set<string>();
-let pattern: RegExp | undefined;
+/**
+ * How long a secret stays registered. `pinned` (the default) is for secrets a process holds for its
+ * whole life (client secret, password, admin secret, app token): never evicted. `transient` is for
+ * values that keep changing (access, refresh and ID tokens, KSs, device codes): the oldest are
+ * dropped past {@link MAX_TRANSIENT}, so a long-running proxy does not grow without bound and never
+ * evicts its client secret because of token churn.
+ */
+export type SecretLifetime = 'pinned' | 'transient';
+
+const pinned = new Set<string>();
+// Insertion-ordered so the oldest token is dropped first when the registry is full.
+const transient = new Set<string>();
+// Registered values by their first MIN_SECRET_LENGTH characters: redact() looks up each position of
+// the text here, so its cost grows with the text, not with the number of secrets (a regex of
+// thousands of alternatives was rebuilt on every new secret and took seconds).
+const byPrefix = new Map<string, Set<string>>();
+
+function index(value: string): void {
+  const key = value.slice(0, MIN_SECRET_LENGTH);
+  const set = byPrefix.get(key);
+  if (set) set.add(value);
+  else byPrefix.set(key, new Set([value]));
+}
+
+function unindex(value: string): void {
+  const key = value.slice(0, MIN_SECRET_LENGTH);
+  const set = byPrefix.get(key);
+  set?.delete(value);
+  if (set?.size === 0) byPrefix.delete(key);
+}
 
 /** Remember `value` as a secret so that {@link redact} removes it everywhere. Short values are ignored. */
-export function registerSecret(value: string | undefined | null): void {
-  if (typeof value !== 'string' || value.length < MIN_SECRET_LENGTH || registered.has(value)) return;
+export function registerSecret(value: string | undefined | null, lifetime: SecretLifetime = 'pinned'): void {
+  if (typeof value !== 'string' || value.length < MIN_SECRET_LENGTH || pinned.has(value)) return;
+  if (lifetime === 'transient' && transient.has(value)) return;
   // Secrets also travel percent-encoded in form bodies and URLs; Basic headers are caught by pattern.
   const encoded = encodeURIComponent(value);
-  for (const form of [value, encoded, encoded.replace(/%20/g, '+')]) registered.add(form);
-  while (registered.size > MAX_REGISTERED) registered.delete(registered.values().next().value as string);
-  pattern = undefined;
+  for (const form of new Set([value, encoded, encoded.replace(/%20/g, '+')])) {
+    if (lifetime === 'pinned') {
+      transient.delete(form);
+      pinned.add(form);
+    } else if (!pinned.has(form)) {
+      transient.add(form);
+    }
+    index(form);
+  }
+  while (transient.size > MAX_TRANSIENT) {
+    const oldest = transient.values().next().value as string;
+    transient.delete(oldest);
+    if (!pinned.has(oldest)) unindex(oldest);
+  }
+}
+
+/** Replace every registered value in `text`, longest match first at each position. */
+function replaceRegistered(text: string): string {
+  if (byPrefix.size === 0 || text.length < MIN_SECRET_LENGTH) return text;
+  let out = '';
+  let copied = 0;
+  for (let i = 0; i <= text.length - MIN_SECRET_LENGTH; ) {
+    const candidates = byPrefix.get(text.slice(i, i + MIN_SECRET_LENGTH));
+    let match = 0;
+    if (candidates) {
+      for (const c of candidates) if (c.length > match && text.startsWith(c, i)) match = c.length;
+    }
+    if (match === 0) {
+      i++;
+      continue;
+    }
+    out += text.slice(copied, i) + MASK;
+    i += match;
+    copied = i;
+  }
+  return copied === 0 ? text : out + text.slice(copied);
 }
 
 /** Keys whose values are always secret, whatever they hold. */
@@ -39,27 +101,10 @@ const BEARER = /\b(Bearer|Basic|DPoP)\s+[A-Za-z0-9._~+/=-]{6,}/gi;
 const KEY_VALUE =
   /\b(password|passwd|client_secret|secret|access_token|refresh_token|id_token|subject_token|actor_token|device_code|code_verifier|ks|token|assertion|client_assertion|Digest)(["']?\s*[:=]\s*["']?)([^\s"'&,;]+)/gi;
 
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-function registeredPattern(): RegExp | undefined {
-  if (registered.size === 0) return undefined;
-  if (!pattern) {
-    // Longest first, so a secret that contains another is removed whole.
-    const alternatives = [...registered].sort((a, b) => b.length - a.length).map(escapeRegExp);
-    pattern = new RegExp(alternatives.join('|'), 'g');
-  }
-  return pattern;
-}
-
 /** Return `text` with every registered secret, JWT, bearer credential and `secret=value` pair masked. */
 export function redact(text: string): string {
   if (!text) return text;
-  let out = text;
-  const re = registeredPattern();
-  if (re) out = out.replace(re, MASK);
-  return out
+  return replaceRegistered(text)
     .replace(JWT, MASK)
     .replace(BEARER, (_m, scheme: string) => `${scheme} ${MASK}`)
     .replace(KEY_VALUE, (_m, key: string, sep: string) => `${key}${sep}${MASK}`);

@@ -103,7 +103,7 @@ export function adminSession(options: AdminSessionOptions): Provider & { readonl
       });
     }
     const ks = res.result;
-    registerSecret(ks);
+    registerSecret(ks, 'transient');
     // We hold the secret, so the KS tells us the expiry the server really granted (it caps it).
     let validUntil: number | undefined;
     try {

@@ -110,7 +110,7 @@ export async function describeKs(
   ks: string,
   signal?: AbortSignal,
 ): Promise<{ info: SessionInfo; expiresAt: number; obtainedAt: number }> {
-  registerSecret(ks);
+  registerSecret(ks, 'transient');
   const res = await client.request('session', 'get', {}, { ks, signal });
   const info = parseSessionInfo({ ...(res.result as object), ks }, 'Kaltura session.get');
   return {
@@ -159,10 +159,10 @@ export function appTokenSession(options: AppTokenSessionOptions): AppTokenSessio
       { signal: ctx.signal },
     );
     const widgetKs = requireString(widget, 'ks', 'Kaltura session.startWidgetSession');
-    registerSecret(widgetKs);
+    registerSecret(widgetKs, 'transient');
     const hash = tokenHash(hashType, widgetKs, appToken);
     // The hash plus the widget KS start a session until the widget KS expires: keep it out of logs.
-    registerSecret(hash);
+    registerSecret(hash, 'transient');
     const res = await client.request(
       'appToken',
       'startSession',

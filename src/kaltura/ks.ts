@@ -145,7 +145,7 @@ export function encode(options: KsEncodeOptions): string {
     (options.version ?? 2) === 1
       ? encodeV1(options, validUntil, type, userId, privileges)
       : encodeV2(options, validUntil, type, userId, privileges);
-  registerSecret(ks);
+  registerSecret(ks, 'transient');
   return ks;
 }
 
@@ -226,7 +226,7 @@ export function peek(ks: string): { version: 1 | 2; partnerId: number } {
  */
 export function decode(ks: string, options: KsDecodeOptions = {}): DecodedKs {
   if (typeof ks !== 'string' || !ks.trim()) throw invalid('KS is empty');
-  registerSecret(ks.trim());
+  registerSecret(ks.trim(), 'transient');
   const secrets = secretsOf(options.adminSecret);
   const raw = base64Decode(ks);
   if (raw.subarray(0, 3).toString('latin1') === V2_PREFIX) return decodeV2(raw, secrets);

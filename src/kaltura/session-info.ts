@@ -22,7 +22,7 @@ export function parseSessionInfo(value: unknown, what: string): SessionInfo {
     });
   }
   const ks = requireString(value, 'ks', what);
-  registerSecret(ks);
+  registerSecret(ks, 'transient');
   const v = value as Record<string, unknown>;
   return {
     ks,

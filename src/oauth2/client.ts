@@ -1,5 +1,6 @@
 import { inspect } from 'node:util';
-import { createLocalJWKSet, importJWK, type JSONWebKeySet, jwtVerify } from 'jose';
+// jose is imported when first needed: a CLI run served from the cache never needs it (~40 ms).
+import type { createLocalJWKSet, JSONWebKeySet } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { Credential } from '../core/credential.js';
 import { TokensmithError } from '../core/errors.js';
@@ -53,7 +54,12 @@ export class OAuth2Client {
     registerSecret(options.clientSecret);
     this.options = options;
     this.client = { client_id: options.clientId };
-    this.http = createHttpClient({ fetch: options.fetch, timeoutMs: options.timeoutMs, source: 'oauth2' });
+    this.http = createHttpClient({
+      fetch: options.fetch,
+      timeoutMs: options.timeoutMs,
+      source: 'oauth2',
+      retry: options.retry ?? true,
+    });
     // Fail fast on an insecure URL, before any request.
     if (options.issuer) assertSecureUrl(options.issuer, options.allowInsecureHttp, 'issuer');
     if (options.tokenEndpoint)
@@ -168,6 +174,7 @@ export class OAuth2Client {
           return oauth.PrivateKeyJwt(key as CryptoKey);
         const jwk = key as import('jose').JWK;
         if (!jwk.alg) throw new TokensmithError('ERR_CONFIG_INVALID', 'the privateKey JWK needs an "alg"');
+        const { importJWK } = await import('jose');
         const imported = (await importJWK(jwk, jwk.alg)) as CryptoKey;
         return oauth.PrivateKeyJwt({ key: imported, kid: jwk.kid });
       }
@@ -212,6 +219,7 @@ export class OAuth2Client {
       log.warn('no jwks_uri known: the ID token signature cannot be checked', { issuer: as.issuer });
       return;
     }
+    const { jwtVerify } = await import('jose');
     try {
       await jwtVerify(idToken, jwks, {
         issuer: as.issuer,
@@ -232,6 +240,7 @@ export class OAuth2Client {
       const url = assertSecureUrl(String(as.jwks_uri), this.options.allowInsecureHttp, 'jwks_uri');
       const response = await this.http(url, { headers: { accept: 'application/json' } });
       const checked = await checkResponse(response, 'jwks');
+      const { createLocalJWKSet } = await import('jose');
       return createLocalJWKSet((await checked.json()) as JSONWebKeySet);
     })().catch((err) => {
       this.#jwks = undefined;

@@ -13,14 +13,19 @@ const KNOWN: Record<string, ErrorCode> = {
   expired_token: 'ERR_OAUTH_EXPIRED_TOKEN',
 };
 
-/** A TokensmithError for an OAuth error response body (RFC 6749 §5.2). */
-export function oauthError(body: Record<string, unknown>, status: number, source: string): TokensmithError {
+/** A TokensmithError for an OAuth error response body (RFC 6749 §5.2); `suffix` ends the message. */
+export function oauthError(
+  body: Record<string, unknown>,
+  status: number,
+  source: string,
+  suffix = '',
+): TokensmithError {
   const error = String(body.error);
   const description = typeof body.error_description === 'string' ? body.error_description : undefined;
   const code = KNOWN[error] ?? 'ERR_OAUTH_ERROR';
   return new TokensmithError(
     code,
-    `${source} refused the request: ${error}${description ? ` (${description})` : ''}`,
+    `${source} refused the request: ${error}${description ? ` (${description})` : ''}${suffix}`,
     {
       status,
       error,

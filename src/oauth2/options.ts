@@ -1,5 +1,6 @@
 import type { JWK } from 'jose';
 import type { FetchLike } from '../core/http.js';
+import type { RetryOptions } from '../core/retry.js';
 
 /** How the client authenticates at the token endpoint. */
 export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'none';
@@ -37,6 +38,11 @@ export interface OAuth2CommonOptions {
   fetch?: FetchLike;
   /** Time limit per HTTP exchange, ms (default 30 000). */
   timeoutMs?: number;
+  /**
+   * Retries of token, discovery and JWKS requests after transport failures and 429/5xx answers
+   * (default: 3 attempts in all, with backoff; `false` for a single attempt). Timeouts are not retried.
+   */
+  retry?: RetryOptions | boolean;
   /** Allow plain http to a non-loopback host. Credentials then cross the network in the clear. */
   allowInsecureHttp?: boolean;
   /** Override the cache key (default: issuer, client, grant, user, scope, audience). */

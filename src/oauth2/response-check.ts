@@ -1,6 +1,7 @@
 import { TokensmithError } from '../core/errors.js';
 import { MAX_RESPONSE_BYTES, readBodyLimited } from '../core/http.js';
 import { registerSecret } from '../core/redact.js';
+import { attemptsOf } from '../core/retry.js';
 import { oauthError } from './oauth-error.js';
 
 /** What kind of answer a response should be, which decides the checks applied. */
@@ -30,10 +31,12 @@ export async function checkResponse(response: Response, kind: ResponseKind): Pro
   const json = parseJsonObject(text);
 
   if (!response.ok) {
-    if (json && typeof json.error === 'string') throw oauthError(json, status, source);
+    const attempts = attemptsOf(response);
+    const tries = attempts > 1 ? ` (after ${attempts} attempts)` : '';
+    if (json && typeof json.error === 'string') throw oauthError(json, status, source, tries);
     const what =
       text.trim() === '' ? 'an empty body' : looksLikeHtml(text) ? 'an HTML page' : 'a non-OAuth body';
-    throw new TokensmithError('ERR_HTTP_STATUS', `${source} answered HTTP ${status} with ${what}`, {
+    throw new TokensmithError('ERR_HTTP_STATUS', `${source} answered HTTP ${status} with ${what}${tries}`, {
       status,
       source,
     });
@@ -61,7 +64,7 @@ function normaliseTokenResponse(json: Record<string, unknown>, status: number): 
   const source = SOURCE.token;
   // Register before any check can fail, so no later message can quote them.
   for (const f of ['access_token', 'refresh_token', 'id_token']) {
-    if (typeof json[f] === 'string') registerSecret(json[f] as string);
+    if (typeof json[f] === 'string') registerSecret(json[f] as string, 'transient');
   }
   if (typeof json.access_token !== 'string' || json.access_token === '') {
     throw new TokensmithError(
@@ -118,7 +121,9 @@ function rebuild(response: Response, text: string): Response {
   headers.delete('content-length');
   headers.delete('content-encoding');
   headers.set('content-type', 'application/json');
-  const rebuilt = new Response(text, { status: response.status, statusText: response.statusText, headers });
+  // 204/205 may carry no body (a revocation endpoint answering 204): the constructor would throw.
+  const body = response.status === 204 || response.status === 205 ? null : text;
+  const rebuilt = new Response(body, { status: response.status, statusText: response.statusText, headers });
   // oauth4webapi checks the URL of some responses (and Response.url is read-only).
   Object.defineProperty(rebuilt, 'url', { value: response.url });
   return rebuilt;

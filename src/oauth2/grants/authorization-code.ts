@@ -54,7 +54,7 @@ export class AuthorizationCodeProvider extends OAuth2Provider {
     }
     const o = this.#options;
     const verifier = oauth.generateRandomCodeVerifier();
-    registerSecret(verifier);
+    registerSecret(verifier, 'transient');
     const challenge = await oauth.calculatePKCECodeChallenge(verifier);
     const state = oauth.generateRandomState();
     const scope = scopeString(o.scope);
@@ -97,7 +97,7 @@ export class AuthorizationCodeProvider extends OAuth2Provider {
           throw toTokensmithError(err, 'authorization endpoint');
         }
         const code = validated.get('code');
-        if (code) registerSecret(code);
+        if (code) registerSecret(code, 'transient');
         const { tokens, timing } = await this.client.exchange(
           (as2, auth, opts) =>
             oauth.authorizationCodeGrantRequest(

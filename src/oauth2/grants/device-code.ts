@@ -65,7 +65,7 @@ export class DeviceCodeProvider extends OAuth2Provider {
     } catch (err) {
       throw toTokensmithError(err, 'device authorization endpoint');
     }
-    registerSecret(authorization.device_code);
+    registerSecret(authorization.device_code, 'transient');
     const prompt: DevicePrompt = {
       verificationUri: authorization.verification_uri,
       verificationUriComplete: authorization.verification_uri_complete,
