@@ -1,5 +1,6 @@
 import { startOidcEmulator } from '../../emulators/oidc/server.js';
 import { info, out } from '../io.js';
+import { untilSignal } from '../until-signal.js';
 
 /** Flags of `tokensmith emulate oidc`. */
 export interface EmulateOidcFlags {
@@ -26,14 +27,5 @@ export async function emulateOidc(flags: EmulateOidcFlags): Promise<void> {
     ].join('\n'),
   );
   info('OIDC emulator running; press Ctrl-C to stop.');
-  await waitForSignal();
-  await emu.close();
-}
-
-/** Resolve on SIGINT or SIGTERM. */
-export function waitForSignal(): Promise<void> {
-  return new Promise((resolve) => {
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
-  });
+  await untilSignal(() => emu.close());
 }

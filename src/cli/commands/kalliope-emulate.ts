@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { registerSecret } from '../../core/redact.js';
 import { startKalliopeEmulator } from '../../emulators/kalliope/server.js';
 import { info, out, UsageError } from '../io.js';
+import { untilSignal } from '../until-signal.js';
 
 /** Parsed options of `emulate kalliope`. */
 export interface EmulateKalliopeOptions {
@@ -44,13 +45,5 @@ export async function emulateKalliope(opts: EmulateKalliopeOptions): Promise<voi
     if (shown) out(`KALLIOPE_PASSWORD=${shown}`);
   }
   info('Kalliope emulator running; press Ctrl-C to stop');
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      emulator.close().then(resolve, resolve);
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  await untilSignal(() => emulator.close());
 }

@@ -1,6 +1,7 @@
 /** `tokensmith emulate kaltura`: run the emulator until interrupted. */
 import { startKalturaEmulator } from '../../emulators/kaltura/server.js';
 import { info, out, UsageError } from '../io.js';
+import { untilSignal } from '../until-signal.js';
 import { secretFromEnv } from './kaltura-common.js';
 
 /** Run `emulate kaltura`. Prints the connection details; the admin secret goes to stdout only when generated. */
@@ -42,13 +43,5 @@ export async function emulateCommand(opts: {
     if (secret) out(`KALTURA_ADMIN_SECRET=${secret}`);
   }
   info('Kaltura emulator running; press Ctrl-C to stop');
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      emulator.close().then(resolve, resolve);
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  await untilSignal(() => emulator.close());
 }
