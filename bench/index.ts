@@ -4,6 +4,9 @@
  * @module
  */
 import { cacheLookups } from './cache-lookups.js';
+import { cliStartup } from './cli-startup.js';
+import { peerLookups, peerStampede } from './peers.js';
+import { proxyThroughput } from './proxy.js';
 
 /** One line of the benchmark table. */
 export interface BenchRow {
@@ -23,7 +26,7 @@ export interface BenchModule {
   run(): Promise<BenchRow[]>;
 }
 
-const modules: BenchModule[] = [cacheLookups];
+const modules: BenchModule[] = [peerLookups, cacheLookups, peerStampede, proxyThroughput, cliStartup];
 
 /** Format rows as a plain-text table with aligned columns. */
 export function formatTable(rows: BenchRow[]): string {

@@ -9,9 +9,10 @@ export type ForwardBody = null | Buffer | IncomingMessage;
 
 /**
  * Decide how to send the body of `req`: only a body whose size is declared by Content-Length and is at
- * most `maxReplayBytes` is read into memory; a chunked or larger one is streamed through.
+ * most `maxReplayBytes` is read into memory (the only case that returns a promise); a chunked or
+ * larger one is streamed through. Synchronous otherwise, so a request without a body costs no await.
  */
-export async function prepareBody(req: IncomingMessage, maxReplayBytes: number): Promise<ForwardBody> {
+export function prepareBody(req: IncomingMessage, maxReplayBytes: number): ForwardBody | Promise<Buffer> {
   const declared = req.headers['content-length'];
   if (declared === undefined) return req.headers['transfer-encoding'] === undefined ? null : req;
   const length = Number(declared);

@@ -1,5 +1,7 @@
+import type { Credential } from '../core/credential.js';
 import { TokenManager } from '../core/manager.js';
 import { isRequestSigner, type Provider, type RequestSigner } from '../core/provider.js';
+import { fixedCredentialHeaders } from './headers.js';
 
 /** Headers issued for one upstream request, and which credential they came from. */
 export interface IssuedHeaders {
@@ -32,11 +34,22 @@ export function credentialSupply(source: TokenManager | Provider | RequestSigner
 }
 
 function managerSupply(manager: TokenManager): CredentialSupply {
+  // `getCredential()` answers from memory while the credential is fresh, always with the same object;
+  // its `headers` getter builds a new record each time, so the issued headers (frozen, with their
+  // header list worked out once) are kept per credential.
+  let last: Credential | undefined;
+  let lastIssued: IssuedHeaders | undefined;
+  const toIssued = (credential: Credential): IssuedHeaders => {
+    if (credential !== last || lastIssued === undefined) {
+      lastIssued = { headers: fixedCredentialHeaders(credential.headers), token: credential.token };
+      last = credential;
+    }
+    return lastIssued;
+  };
   return {
     kind: manager.provider.kind,
-    async issue() {
-      const credential = await manager.getCredential();
-      return { headers: credential.headers, token: credential.token };
+    issue() {
+      return manager.getCredential().then(toIssued);
     },
     async renewAfter(rejected) {
       // Many requests may fail with the same token at once: only the first renews, the rest see the new one.

@@ -1,12 +1,10 @@
-import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Readable } from 'node:stream';
 import type { Dispatcher, Pool } from 'undici';
 import { TokensmithError } from '../core/errors.js';
 import { getLogger } from '../core/log.js';
 import { type ForwardBody, isReplayable, prepareBody } from './body.js';
 import type { CredentialSupply, IssuedHeaders } from './credentials.js';
-import { clientResponseHeaders, upstreamRequestHeaders } from './headers.js';
+import { clientResponseHeaders, headerRecord, upstreamRequestHeaders } from './headers.js';
 
 const log = getLogger('proxy');
 
@@ -19,115 +17,260 @@ export interface ForwardContext {
   /** Upstream path prefix without trailing slash. */
   basePath: string;
   maxReplayBodyBytes: number;
+  /** Called exactly once per forwarded request, when it is over (see {@link Forwarded}). */
+  settle(forwarded: Forwarded): void;
 }
 
 /** How one forwarded request went. */
-export interface ForwardOutcome {
-  /** Status sent to the client. */
-  status: number;
+export interface Forwarded {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  /** What `forward` was given as the start time. */
+  readonly started: number;
+  /** Status sent to the client (0 while none was sent). */
+  readonly status: number;
   /** True when the request was sent a second time after a 401 and a renewal. */
-  replayed: boolean;
+  readonly replayed: boolean;
+  /**
+   * Undefined when the whole answer was handed to the client. Otherwise what went wrong: the
+   * response may not have started (the settler answers with an error) or may be cut short.
+   */
+  readonly error: unknown;
 }
 
 /**
- * Forward `req` to the upstream with fresh credentials and stream the answer back. On a 401 the
- * credential is renewed; the request is replayed once when its body was held, otherwise the 401 is
- * passed on (the client's own retry then gets the renewed credential). Throws on transport or
- * credential failures before the response started; the caller answers with an error.
+ * Forward `req` to the upstream with fresh credentials and stream the answer back; `ctx.settle` is
+ * called once when it is over. On a 401 the credential is renewed; the request is replayed once when
+ * its body was held, otherwise the 401 is passed on (the client's own retry then gets the renewed
+ * credential).
+ *
+ * Built on undici's `dispatch()` rather than `request()`: the upstream's answer is written straight
+ * into the ServerResponse from undici's callbacks, with no body stream, pipe, promise or abort signal
+ * in between. Backpressure: a full client socket pauses the upstream parser until 'drain'.
  */
-export async function forward(
+export function forward(
   ctx: ForwardContext,
   req: IncomingMessage,
   res: ServerResponse,
-): Promise<ForwardOutcome> {
-  const method = req.method ?? 'GET';
-  const path = ctx.basePath + requestPath(req.url ?? '/');
-  const url = ctx.origin + path;
-  // Cancel the upstream exchange when the client goes away before its answer is complete. undici
-  // accepts an emitter of 'abort' as a signal; a plain one costs far less than an AbortController.
-  const abort = new ClientGone();
-  res.once('close', () => {
-    if (!res.writableFinished) abort.fire();
-  });
-  const body = await prepareBody(req, ctx.maxReplayBodyBytes);
-  let issued = await ctx.supply.issue(method, url);
-  let answer = await send(ctx, req, method, path, body, issued, abort);
-  let replayed = false;
-  if (answer.statusCode === 401) {
-    if (isReplayable(body)) {
-      await answer.body.dump();
-      log.debug('upstream answered 401; renewing the credential and replaying once', {
-        method,
-        path: withoutQuery(path),
-      });
-      await ctx.supply.renewAfter(issued, 401, answer.headers);
-      issued = await ctx.supply.issue(method, url);
-      answer = await send(ctx, req, method, path, body, issued, abort);
-      replayed = true;
-    } else {
-      // The body is gone; renew anyway so that the client's own retry succeeds.
-      await ctx.supply.renewAfter(issued, 401, answer.headers).catch((err) => {
-        log.warn('renewal after a 401 failed', {
-          code: (err as { code?: string }).code,
-          path: withoutQuery(path),
-        });
-      });
+  started: number,
+): void {
+  const exchange = new Exchange(ctx, req, res, started);
+  (res as TaggedResponse)[kExchange] = exchange;
+  res.on('close', onResponseClose);
+  let body: ForwardBody | Promise<Buffer>;
+  try {
+    body = prepareBody(req, ctx.maxReplayBodyBytes);
+  } catch (err) {
+    exchange.fail(err);
+    return;
+  }
+  if (body instanceof Promise) {
+    body.then(
+      (held) => exchange.start(held),
+      (err) => exchange.fail(err),
+    );
+  } else {
+    exchange.start(body);
+  }
+}
+
+const kExchange = Symbol('tokensmith.proxy.exchange');
+type TaggedResponse = ServerResponse & { [kExchange]?: Exchange };
+
+/** 'close' listener shared by every response (no closure per request): finished, or the client went away. */
+function onResponseClose(this: ServerResponse): void {
+  const exchange = (this as TaggedResponse)[kExchange];
+  if (!exchange) return;
+  if (this.writableFinished) exchange.finish();
+  else exchange.clientGone();
+}
+
+const clientGoneError = () =>
+  new TokensmithError('ERR_ABORTED', 'the client went away before the answer was complete');
+
+/** One forwarded request: its state, and undici's handler for the upstream exchange (legacy callback API). */
+class Exchange implements Forwarded, Dispatcher.DispatchHandler {
+  status = 0;
+  replayed = false;
+  error: unknown = undefined;
+  readonly method: string;
+  readonly path: string;
+  private body: ForwardBody = null;
+  private issued: IssuedHeaders | undefined;
+  /** Set by undici once the request is on a connection; cleared when that exchange is over. */
+  private abortUpstream: ((err?: Error) => void) | undefined;
+  private resumeUpstream: (() => void) | undefined;
+  /** Reading away the body of a 401 before the replay. */
+  private discarding = false;
+  private rejectedHeaders: Buffer[] | undefined;
+  private upstreamDone = false;
+  private gone = false;
+  private settled = false;
+
+  constructor(
+    private readonly ctx: ForwardContext,
+    readonly req: IncomingMessage,
+    readonly res: ServerResponse,
+    readonly started: number,
+  ) {
+    this.method = req.method ?? 'GET';
+    this.path = ctx.basePath + requestPath(req.url ?? '/');
+  }
+
+  /** The body is ready: get a credential and send. */
+  start(body: ForwardBody): void {
+    this.body = body;
+    this.ctx.supply.issue(this.method, this.ctx.origin + this.path).then(
+      (issued) => this.send(issued),
+      (err) => this.fail(err),
+    );
+  }
+
+  private send(issued: IssuedHeaders): void {
+    if (this.settled) return;
+    if (this.gone) {
+      this.fail(clientGoneError());
+      return;
+    }
+    this.issued = issued;
+    this.discarding = false;
+    try {
+      // dispatch() reports its own failures through onError; the try keeps anything else out of the
+      // promise chain this runs in, where it would become an unhandled rejection.
+      this.ctx.pool.dispatch(
+        {
+          path: this.path,
+          method: this.method as Dispatcher.HttpMethod,
+          headers: upstreamRequestHeaders(this.req.rawHeaders, this.req.headers.connection, issued.headers),
+          body: this.body,
+        },
+        this,
+      );
+    } catch (err) {
+      this.fail(err);
     }
   }
-  res.writeHead(answer.statusCode, clientResponseHeaders(answer.headers));
-  await relay(answer.body, res);
-  return { status: answer.statusCode, replayed };
-}
 
-/** An 'abort' emitter for undici, fired when the client went away. */
-class ClientGone extends EventEmitter {
-  aborted = false;
-  fire(): void {
-    if (this.aborted) return;
-    this.aborted = true;
-    this.emit('abort');
+  onConnect(abort: (err?: Error) => void): void {
+    if (this.gone) {
+      abort(clientGoneError());
+      return;
+    }
+    this.abortUpstream = abort;
   }
-}
 
-/**
- * Stream the upstream body to the client with backpressure. Lighter than `stream.pipeline`, which
- * builds an AbortController and an error object per call: a third of the proxy's overhead.
- */
-function relay(body: Readable, res: ServerResponse): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const fail = (err: Error) => {
-      res.off('finish', done).off('close', closed);
-      body.destroy();
-      reject(err);
-    };
-    const done = () => {
-      res.off('close', closed);
-      body.off('error', fail);
-      resolve();
-    };
-    const closed = () => fail(new TokensmithError('ERR_ABORTED', 'the client went away during the response'));
-    body.once('error', fail);
-    res.once('finish', done).once('close', closed);
-    body.pipe(res);
-  });
-}
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
+    if (statusCode < 200) return true; // informational (e.g. 103): the final answer follows
+    this.resumeUpstream = resume;
+    if (statusCode === 401 && !this.replayed) {
+      if (isReplayable(this.body)) {
+        this.discarding = true;
+        this.rejectedHeaders = rawHeaders;
+        return true;
+      }
+      this.renewThenRelay(rawHeaders);
+      return false; // hold the 401 until the renewal is done
+    }
+    this.respond(statusCode, rawHeaders);
+    return true;
+  }
 
-function send(
-  ctx: ForwardContext,
-  req: IncomingMessage,
-  method: string,
-  path: string,
-  body: ForwardBody,
-  issued: IssuedHeaders,
-  signal: ClientGone,
-): Promise<Dispatcher.ResponseData> {
-  return ctx.pool.request({
-    path,
-    method: method as Dispatcher.HttpMethod,
-    headers: upstreamRequestHeaders(req.rawHeaders, req.headers.connection, issued.headers),
-    body,
-    signal,
-  });
+  onData(chunk: Buffer): boolean {
+    if (this.discarding || this.res.write(chunk)) return true;
+    if (this.resumeUpstream) this.res.once('drain', this.resumeUpstream);
+    return false;
+  }
+
+  onComplete(): void {
+    this.abortUpstream = undefined;
+    if (this.discarding) {
+      this.replay();
+      return;
+    }
+    this.upstreamDone = true;
+    this.res.end();
+  }
+
+  onError(err: Error): void {
+    this.abortUpstream = undefined;
+    this.fail(err);
+  }
+
+  /** The request failed: let the settler answer or cut the response. First outcome wins. */
+  fail(err: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.error = err;
+    this.ctx.settle(this);
+  }
+
+  /** The response was handed over whole. */
+  finish(): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.ctx.settle(this);
+  }
+
+  /** The client closed before the response was complete: stop the upstream exchange. */
+  clientGone(): void {
+    this.gone = true;
+    if (this.settled) return;
+    // With an upstream exchange under way, undici answers the abort by calling onError.
+    const abort = this.abortUpstream;
+    if (abort) abort(clientGoneError());
+    else if (this.upstreamDone) this.fail(clientGoneError());
+    // Otherwise a credential, a body or a connection is awaited: send()/onConnect() see `gone`.
+  }
+
+  private respond(statusCode: number, rawHeaders: Buffer[]): void {
+    this.res.writeHead(statusCode, clientResponseHeaders(rawHeaders));
+    this.status = statusCode;
+  }
+
+  /** The 401's body has been read away: renew the credential and send the held request once more. */
+  private replay(): void {
+    const rejected = this.issued as IssuedHeaders;
+    const headers = headerRecord(this.rejectedHeaders ?? []);
+    this.rejectedHeaders = undefined;
+    this.replayed = true;
+    if (log.enabled('debug')) {
+      log.debug('upstream answered 401; renewing the credential and replaying once', {
+        method: this.method,
+        path: withoutQuery(this.path),
+      });
+    }
+    const { supply } = this.ctx;
+    supply
+      .renewAfter(rejected, 401, headers)
+      .then(() => supply.issue(this.method, this.ctx.origin + this.path))
+      .then(
+        (issued) => this.send(issued),
+        (err) => this.fail(err),
+      );
+  }
+
+  /** A 401 to a body that cannot be sent again: renew anyway so that the client's own retry succeeds, then pass it on. */
+  private renewThenRelay(rawHeaders: Buffer[]): void {
+    this.ctx.supply
+      .renewAfter(this.issued as IssuedHeaders, 401, headerRecord(rawHeaders))
+      .catch((err) => {
+        log.warn('renewal after a 401 failed', {
+          code: (err as { code?: string }).code,
+          path: withoutQuery(this.path),
+        });
+      })
+      .then(() => {
+        if (this.settled || this.gone) return;
+        try {
+          this.respond(401, rawHeaders);
+          this.resumeUpstream?.();
+        } catch (err) {
+          // E.g. a header Node refuses to send: stop the upstream exchange (undici then calls onError).
+          if (this.abortUpstream) this.abortUpstream(err as Error);
+          else this.fail(err);
+        }
+      });
+  }
 }
 
 /** Query strings may carry API keys the redactor does not know: logs get the path alone. */

@@ -22,13 +22,45 @@ const HOP_BY_HOP = new Set([
 const DROP_FROM_REQUEST = new Set([...HOP_BY_HOP, 'authorization', 'proxy-authorization', 'host', 'expect']);
 
 /** Names listed in a `Connection` header are hop-by-hop too. */
-function connectionTokens(value: string | undefined): Set<string> | undefined {
-  if (!value) return undefined;
-  const names = value
-    .split(',')
-    .map((s) => s.trim().toLowerCase())
-    .filter((s) => s && s !== 'close' && s !== 'keep-alive');
-  return names.length > 0 ? new Set(names) : undefined;
+function connectionTokens(value: string | undefined, into?: Set<string>): Set<string> | undefined {
+  if (!value) return into;
+  let names = into;
+  for (const part of value.split(',')) {
+    const name = part.trim().toLowerCase();
+    if (!name || name === 'close' || name === 'keep-alive') continue;
+    names ??= new Set();
+    names.add(name);
+  }
+  return names;
+}
+
+/** A credential's headers as a flat list, and their lower-case names. */
+interface CredentialList {
+  pairs: string[];
+  lower: string[];
+}
+
+const fixedLists = new WeakMap<Readonly<Record<string, string>>, CredentialList>();
+
+function listOf(credential: Readonly<Record<string, string>>): CredentialList {
+  const pairs: string[] = [];
+  const lower: string[] = [];
+  for (const name in credential) {
+    pairs.push(name, credential[name] as string);
+    lower.push(name.toLowerCase());
+  }
+  return { pairs, lower };
+}
+
+/**
+ * Freeze a credential's headers record that will be sent with many requests (the manager's, for as
+ * long as the credential lasts) and work out its header list once. Records not passed through here
+ * (a signer's, possibly reused and changed between calls) are read afresh on every request.
+ */
+export function fixedCredentialHeaders(headers: Record<string, string>): Readonly<Record<string, string>> {
+  const frozen = Object.freeze(headers);
+  fixedLists.set(frozen, listOf(frozen));
+  return frozen;
 }
 
 /**
@@ -39,10 +71,10 @@ function connectionTokens(value: string | undefined): Set<string> | undefined {
 export function upstreamRequestHeaders(
   rawHeaders: readonly string[],
   connection: string | undefined,
-  credential: Record<string, string>,
+  credential: Readonly<Record<string, string>>,
 ): string[] {
   const extra = connectionTokens(connection);
-  const credentialNames = Object.keys(credential).map((n) => n.toLowerCase());
+  const { pairs, lower: credentialNames } = fixedLists.get(credential) ?? listOf(credential);
   const out: string[] = [];
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i] as string;
@@ -50,21 +82,46 @@ export function upstreamRequestHeaders(
     if (DROP_FROM_REQUEST.has(lower) || extra?.has(lower) || credentialNames.includes(lower)) continue;
     out.push(name, rawHeaders[i + 1] as string);
   }
-  for (const [name, value] of Object.entries(credential)) out.push(name, value);
+  for (let i = 0; i < pairs.length; i++) out.push(pairs[i] as string);
   return out;
 }
 
-/** Response headers for the client: the upstream's, without hop-by-hop ones. */
-export function clientResponseHeaders(
-  headers: Record<string, string | string[] | undefined>,
-): Record<string, string | string[]> {
-  const connection = headers.connection;
-  const extra = connectionTokens(Array.isArray(connection) ? connection.join(',') : connection);
-  const out: Record<string, string | string[]> = {};
-  for (const name in headers) {
-    const value = headers[name];
-    if (value === undefined || HOP_BY_HOP.has(name) || extra?.has(name)) continue;
-    out[name] = value;
+/**
+ * Response headers for the client, from the upstream's raw ones (as undici hands them over: names
+ * and values as bytes, in order): a flat `[name, value, ...]` list for `writeHead`, without
+ * hop-by-hop headers. Bytes are read as latin1, so every byte goes back out as it came.
+ */
+export function clientResponseHeaders(raw: readonly Buffer[]): string[] {
+  const out: string[] = [];
+  let extra: Set<string> | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = (raw[i] as Buffer).toString('latin1');
+    const lower = name.toLowerCase();
+    if (HOP_BY_HOP.has(lower)) {
+      if (lower === 'connection') extra = connectionTokens((raw[i + 1] as Buffer).toString('latin1'), extra);
+      continue;
+    }
+    out.push(name, (raw[i + 1] as Buffer).toString('latin1'));
+  }
+  if (extra === undefined) return out;
+  const kept: string[] = [];
+  for (let i = 0; i < out.length; i += 2) {
+    const name = out[i] as string;
+    if (!extra.has(name.toLowerCase())) kept.push(name, out[i + 1] as string);
+  }
+  return kept;
+}
+
+/** The upstream's raw response headers as a record with lower-case names (repeated ones as arrays). */
+export function headerRecord(raw: readonly Buffer[]): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = Object.create(null);
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = (raw[i] as Buffer).toString('latin1').toLowerCase();
+    const value = (raw[i + 1] as Buffer).toString('latin1');
+    const seen = out[name];
+    if (seen === undefined) out[name] = value;
+    else if (Array.isArray(seen)) seen.push(value);
+    else out[name] = [seen, value];
   }
   return out;
 }

@@ -1,11 +1,11 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Pool } from 'undici';
 import { TokensmithError } from '../core/errors.js';
 import { getLogger } from '../core/log.js';
 import { credentialSupply } from './credentials.js';
 import { forwardingError, sendError, statusFor } from './errors.js';
-import { type ForwardContext, forward } from './forward.js';
+import { type ForwardContext, type Forwarded, forward } from './forward.js';
 import { answerHealth, isHealthPath } from './health.js';
 import { normalizeOptions, type ProxyOptions } from './options.js';
 
@@ -61,61 +61,66 @@ export async function start(options: ProxyOptions): Promise<ProxyHandle> {
     bodyTimeout: opts.timeoutMs,
     connectTimeout: Math.min(opts.timeoutMs, 10_000),
   });
+  const stats: ProxyStats = { requests: 0, retries: 0, errors: 0, inFlight: 0 };
+  let closing: Promise<void> | undefined;
+  let drained: (() => void) | undefined;
+
+  /** A forwarded request is over: answer its error if it had one, count it, log it. */
+  const settle = ({ req, res, started, status: sent, replayed, error: err }: Forwarded) => {
+    let status = sent;
+    if (err === undefined) {
+      if (replayed) stats.retries++;
+    } else {
+      stats.errors++;
+      const error = forwardingError(err, origin);
+      status = res.headersSent ? res.statusCode : statusFor(error);
+      if (error.code !== 'ERR_ABORTED') log.warn(error.message, { code: error.code });
+      try {
+        sendError(res, status, error);
+      } catch (sendErr) {
+        // Never leave the socket hanging.
+        log.error('proxy request handler failed', { code: (sendErr as { code?: string }).code });
+        res.destroy();
+      }
+    }
+    stats.inFlight--;
+    if (started > 0 && log.enabled('info')) {
+      const ms = Math.round((performance.now() - started) * 10) / 10;
+      const path = (req.url ?? '/').split('?')[0];
+      log.info(`${req.method} ${path} ${status} ${ms} ms${replayed ? ' (replayed after 401)' : ''}`, {
+        method: req.method,
+        path,
+        status,
+        ms,
+        replayed,
+      });
+    }
+    if (closing && stats.inFlight === 0) drained?.();
+  };
+
   const ctx: ForwardContext = {
     pool,
     supply,
     origin,
     basePath: opts.basePath,
     maxReplayBodyBytes: opts.maxReplayBodyBytes,
+    settle,
   };
-  const stats: ProxyStats = { requests: 0, retries: 0, errors: 0, inFlight: 0 };
-  let closing: Promise<void> | undefined;
-  let drained: (() => void) | undefined;
 
-  const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    const started = performance.now();
+  const server: Server = createServer({ keepAliveTimeout: 5_000 }, (req, res) => {
     // While closing, answer what is already on an open connection but let the client reconnect elsewhere.
     if (closing) res.shouldKeepAlive = false;
     if (isHealthPath(req.url)) {
-      await answerHealth(req, res, supply, upstream);
+      answerHealth(req, res, supply, upstream).catch((err) => {
+        log.error('proxy health handler failed', { code: (err as { code?: string }).code });
+        res.destroy();
+      });
       return;
     }
     stats.requests++;
     stats.inFlight++;
-    let status = 0;
-    let replayed = false;
-    try {
-      ({ status, replayed } = await forward(ctx, req, res));
-      if (replayed) stats.retries++;
-    } catch (err) {
-      stats.errors++;
-      const error = forwardingError(err, origin);
-      status = res.headersSent ? res.statusCode : statusFor(error);
-      if (error.code !== 'ERR_ABORTED') log.warn(error.message, { code: error.code });
-      sendError(res, status, error);
-    } finally {
-      stats.inFlight--;
-      if (log.enabled('info')) {
-        const ms = Math.round((performance.now() - started) * 10) / 10;
-        const path = (req.url ?? '/').split('?')[0];
-        log.info(`${req.method} ${path} ${status} ${ms} ms${replayed ? ' (replayed after 401)' : ''}`, {
-          method: req.method,
-          path,
-          status,
-          ms,
-          replayed,
-        });
-      }
-      if (closing && stats.inFlight === 0) drained?.();
-    }
-  };
-
-  const server: Server = createServer({ keepAliveTimeout: 5_000 }, (req, res) => {
-    handle(req, res).catch((err) => {
-      // Only reached if answering an error itself failed; never leave the socket hanging.
-      log.error('proxy request handler failed', { code: (err as { code?: string }).code });
-      res.destroy();
-    });
+    // The clock is read only when the request line will be logged.
+    forward(ctx, req, res, log.enabled('info') ? performance.now() : 0);
   });
   await listen(server, opts.host, opts.port);
   const bound = server.address() as AddressInfo;

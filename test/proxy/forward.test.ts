@@ -194,6 +194,23 @@ describe('proxy forwarding against a real token endpoint and a loopback API', ()
     await new Promise((r) => res.on('end', r).resume());
   });
 
+  it('a client that goes away mid-download ends the exchange as an error, and the proxy carries on', async () => {
+    const res = await new Promise<import('node:http').IncomingMessage>((resolve, reject) =>
+      request(`${handle.url}/download?bytes=${64 * 1024 * 1024}`, resolve)
+        .on('error', reject)
+        .end(),
+    );
+    assert.equal(res.statusCode, 200);
+    // Read a little, then stop reading and hang up while the proxy is held back by backpressure.
+    await new Promise((r) => res.once('data', r));
+    res.pause();
+    await new Promise((r) => setTimeout(r, 50));
+    res.destroy();
+    for (let i = 0; i < 100 && handle.stats.inFlight > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual({ ...handle.stats }, { requests: 1, retries: 0, errors: 1, inFlight: 0 });
+    assert.equal((await call(`${handle.url}/after`)).status, 200);
+  });
+
   it('keeps upstream connections alive: 50 sequential requests use one connection', async () => {
     for (let i = 0; i < 50; i++) assert.equal((await call(`${handle.url}/seq/${i}`)).status, 200);
     assert.equal(api.seen.length, 50);
