@@ -2,9 +2,9 @@
  * What the proxy costs: requests per second and p50/p99 latency through `proxy.start()` next to
  * direct requests to the same loopback upstream, at 1 and 50 connections, driven by autocannon.
  * Two upstream answers: a trivial one (hello-world JSON at once: the raw overhead, with the proxy's
- * CPU competing for the same cores as the upstream and autocannon) and the same answer after a fixed
- * I/O wait of {@link DELAY_MS} ms with no CPU (closer to a real API, where the proxy's cost shows as
- * added latency rather than lost throughput).
+ * CPU competing for the same cores as the upstream and autocannon) and the same answer after a random
+ * I/O wait around {@link DELAY_MS} ms with no CPU (closer to a real API, where the proxy's cost shows
+ * as added latency rather than lost throughput).
  *
  * The upstream and the proxy each run in a child process (this file, started with a role flag) and
  * autocannon runs here: sharing one event loop would make the load generator and the proxy steal each
@@ -31,7 +31,11 @@ const NAME = 'proxy';
 const CHILD_FLAG = '--proxy-bench-child';
 const MEASURE_S = 4;
 const WARMUP_S = 1;
-/** The upstream answers requests to this path after {@link DELAY_MS}, the rest at once. */
+/**
+ * The upstream answers requests to this path after a random delay of DELAY_MS ± 50% (uniform), the
+ * rest at once. A fixed delay would put all connections in lockstep (every timer firing in the same
+ * millisecond), a burst pattern no real API shows and which measures timer batching, not the proxy.
+ */
 const DELAY_PATH = '/delayed';
 const DELAY_MS = 5;
 const TOKEN = 'bench-token-0123456789';
@@ -48,7 +52,7 @@ async function runUpstream(): Promise<string> {
       });
       res.end(ok ? BODY : undefined);
     };
-    if (req.url === DELAY_PATH) setTimeout(answer, DELAY_MS);
+    if (req.url === DELAY_PATH) setTimeout(answer, DELAY_MS * (0.5 + Math.random()));
     else answer();
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -141,7 +145,7 @@ async function run(): Promise<BenchRow[]> {
     await measure(proxied.url, 50, WARMUP_S);
     const upstreams = [
       { path: '/', label: 'loopback upstream' },
-      { path: DELAY_PATH, label: `loopback upstream answering after ${DELAY_MS} ms` },
+      { path: DELAY_PATH, label: `loopback upstream answering after ${DELAY_MS / 2}–${DELAY_MS * 1.5} ms` },
     ];
     for (const { path, label: target } of upstreams) {
       for (const connections of [1, 50]) {
