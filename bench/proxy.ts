@@ -32,12 +32,23 @@ const CHILD_FLAG = '--proxy-bench-child';
 const MEASURE_S = 4;
 const WARMUP_S = 1;
 /**
- * The upstream answers requests to this path after a random delay of DELAY_MS ± 50% (uniform), the
- * rest at once. A fixed delay would put all connections in lockstep (every timer firing in the same
- * millisecond), a burst pattern no real API shows and which measures timer batching, not the proxy.
+ * The upstream answers requests to this path after DELAY_MS ± 50%, spread evenly, the rest at once.
+ * A fixed delay would put all connections in lockstep (every timer firing in the same millisecond), a
+ * burst pattern no real API shows and which measures timer batching, not the proxy.
  */
 const DELAY_PATH = '/delayed';
+/** Answered after exactly DELAY_MS. */
+const FIXED_DELAY_PATH = '/delayed-fixed';
 const DELAY_MS = 5;
+
+let delaySeq = 0;
+/**
+ * 0.5–1.5 from the golden-ratio sequence: spread like uniform random numbers, but deterministic, so the
+ * direct and proxied runs see the same delays and their medians differ by the proxy, not by sampling.
+ */
+function spread(): number {
+  return 0.5 + ((delaySeq++ * 0.6180339887498949) % 1);
+}
 const TOKEN = 'bench-token-0123456789';
 const BODY = JSON.stringify({ ok: true, items: [1, 2, 3] });
 
@@ -52,7 +63,8 @@ async function runUpstream(): Promise<string> {
       });
       res.end(ok ? BODY : undefined);
     };
-    if (req.url === DELAY_PATH) setTimeout(answer, DELAY_MS * (0.5 + Math.random()));
+    if (req.url === DELAY_PATH) setTimeout(answer, DELAY_MS * spread());
+    else if (req.url === FIXED_DELAY_PATH) setTimeout(answer, DELAY_MS);
     else answer();
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -143,12 +155,20 @@ async function run(): Promise<BenchRow[]> {
     const auth = { authorization: `Bearer ${TOKEN}` };
     await measure(upstream.url, 50, WARMUP_S, auth);
     await measure(proxied.url, 50, WARMUP_S);
-    const upstreams = [
-      { path: '/', label: 'loopback upstream' },
-      { path: DELAY_PATH, label: `loopback upstream answering after ${DELAY_MS / 2}–${DELAY_MS * 1.5} ms` },
+    // One connection sees a fixed delay (nothing to fall in lockstep with, and Node's whole-millisecond
+    // timers would make medians of spread delays jump between buckets); 50 see spread delays.
+    const cases = [
+      { path: '/', target: 'loopback upstream', connections: 1 },
+      { path: '/', target: 'loopback upstream', connections: 50 },
+      { path: FIXED_DELAY_PATH, target: `loopback upstream answering after ${DELAY_MS} ms`, connections: 1 },
+      {
+        path: DELAY_PATH,
+        target: `loopback upstream answering after ${DELAY_MS / 2}–${DELAY_MS * 1.5} ms`,
+        connections: 50,
+      },
     ];
-    for (const { path, label: target } of upstreams) {
-      for (const connections of [1, 50]) {
+    for (const { path, target, connections } of cases) {
+      {
         const direct = await measure(upstream.url + path, connections, MEASURE_S, auth);
         const through = await measure(proxied.url + path, connections, MEASURE_S);
         const label = `${connections} connection${connections === 1 ? '' : 's'}`;
