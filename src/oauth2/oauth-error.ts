@@ -22,7 +22,7 @@ export function oauthError(
 ): TokensmithError {
   const error = String(body.error);
   const description = typeof body.error_description === 'string' ? body.error_description : undefined;
-  const code = KNOWN[error] ?? 'ERR_OAUTH_ERROR';
+  const code = (Object.hasOwn(KNOWN, error) ? KNOWN[error] : undefined) ?? 'ERR_OAUTH_ERROR';
   return new TokensmithError(
     code,
     `${source} refused the request: ${error}${description ? ` (${description})` : ''}${suffix}`,

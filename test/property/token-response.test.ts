@@ -136,7 +136,15 @@ describe('token responses (property-based)', () => {
           if (credential.expiresAt !== undefined) assert.ok(Number.isFinite(credential.expiresAt));
         }
       }),
-      { numRuns: RUNS },
+      {
+        numRuns: RUNS,
+        // Found by this property: an `error` named after an Object.prototype member gave a function as code.
+        examples: [
+          ['{"error":"toString"}', 200, 'application/json', undefined],
+          ['{"error":"__proto__"}', 400, 'application/json', undefined],
+          ['{"error":"constructor"}', 400, 'application/json', undefined],
+        ],
+      },
     );
   });
 
