@@ -23,6 +23,12 @@ export interface TokenManagerOptions {
 export interface GetCredentialOptions {
   /** Renew even if the current credential looks valid (after the API answered 401). */
   forceRefresh?: boolean;
+  /**
+   * With `forceRefresh`: the token the API refused. When the current credential is already another
+   * (fresh) token, a concurrent caller has renewed it and no second renewal starts: N requests that
+   * all got a 401 cause one renewal, however their answers interleave.
+   */
+  rejectedToken?: string;
   /** Aborts a renewal this call started. */
   signal?: AbortSignal;
 }
@@ -76,12 +82,14 @@ export class TokenManager {
   /** A valid credential: cached while fresh, renewed when not. Concurrent callers share one renewal. */
   async getCredential(options: GetCredentialOptions = {}): Promise<Credential> {
     const current = this.#current;
-    if (!options.forceRefresh && current && this.#isFresh(current)) {
+    const renewedSince =
+      options.rejectedToken !== undefined && current !== undefined && current.token !== options.rejectedToken;
+    if ((!options.forceRefresh || renewedSince) && current && this.#isFresh(current)) {
       this.#lastSource = 'memory';
       return current;
     }
     if (this.#inflight) return this.#inflight;
-    const rejected = options.forceRefresh ? current?.token : undefined;
+    const rejected = options.forceRefresh ? (options.rejectedToken ?? current?.token) : undefined;
     const flight = this.#renew(!!options.forceRefresh, rejected, { signal: options.signal }).finally(() => {
       if (this.#inflight === flight) this.#inflight = undefined;
     });

@@ -11,7 +11,11 @@ export interface AuthFetchOptions {
   fetch?: FetchLike;
 }
 
-type HeaderSource = (forceRefresh: boolean, request: Request) => Promise<Record<string, string>>;
+/** Headers for a request; `rejected` is the token of the attempt the API answered 401 to. */
+type HeaderSource = (
+  request: Request,
+  rejected?: string,
+) => Promise<{ headers: Record<string, string>; token?: string }>;
 
 /**
  * A `fetch` that puts credentials on every request. On a 401 it renews the credential once and
@@ -28,26 +32,30 @@ export function authFetch(
   return async (input, init) => {
     const request = new Request(input, init);
     const spare = isReplayable(input, init) ? request.clone() : undefined;
-    const first = await send(withHeaders(request, await headersFor(false, request)));
+    const issued = await headersFor(request);
+    const first = await send(withHeaders(request, issued.headers));
     if (first.status !== 401 || !spare) return first;
     log.debug('API answered 401; renewing the credential and replaying once', {
       url: spare.url.split('?')[0],
     });
     await first.body?.cancel().catch(() => {});
     if (onUnauthorized) await onUnauthorized(first);
-    return send(withHeaders(spare, await headersFor(true, spare)));
+    // Renew unless another request already did since this one's token was issued.
+    return send(withHeaders(spare, (await headersFor(spare, issued.token ?? '')).headers));
   };
 }
 
 function headerSource(source: TokenManager | Provider | RequestSigner): HeaderSource {
-  if (source instanceof TokenManager) {
-    return async (forceRefresh) => (await source.getCredential({ forceRefresh })).headers;
-  }
   if (isRequestSigner(source)) {
-    return (_force, request) => source.sign({ method: request.method, url: request.url });
+    return async (request) => ({ headers: await source.sign({ method: request.method, url: request.url }) });
   }
-  const manager = new TokenManager(source);
-  return async (forceRefresh) => (await manager.getCredential({ forceRefresh })).headers;
+  const manager = source instanceof TokenManager ? source : new TokenManager(source);
+  return async (_request, rejected) => {
+    const credential = await manager.getCredential(
+      rejected === undefined ? {} : { forceRefresh: true, rejectedToken: rejected },
+    );
+    return { headers: credential.headers, token: credential.token };
+  };
 }
 
 function withHeaders(request: Request, headers: Record<string, string>): Request {
