@@ -99,6 +99,7 @@ export function registerCoreCommands(program: Command): void {
     .option('--port <port>', 'port on 127.0.0.1 (default: a free one)')
     .option('--realm <realm>', 'serve under /realms/<realm> like Keycloak')
     .option('--access-token-ttl <seconds>', 'access token lifetime', '300')
+    .option('--json', 'print the issuer, clients and users as JSON')
     .action(async (opts) => (await import('./commands/emulate.js')).emulateOidc(opts));
 
   program

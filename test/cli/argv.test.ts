@@ -113,6 +113,7 @@ const OK: Array<[string[], string, Record<string, unknown>, string[]?]> = [
     { url: 'https://pbx/t', passwordEnv: 'KALLIOPE_PASSWORD', json: true },
   ],
   [['emulate', 'oidc', '--port', '0'], 'emulate oidc', { port: '0', accessTokenTtl: '300' }],
+  [['emulate', 'oidc', '--realm', 'nagra', '--json'], 'emulate oidc', { realm: 'nagra', json: true }],
   [
     ['emulate', 'kalliope'],
     'emulate kalliope',

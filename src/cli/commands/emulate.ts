@@ -7,6 +7,7 @@ export interface EmulateOidcFlags {
   port?: string;
   realm?: string;
   accessTokenTtl?: string;
+  json?: boolean;
 }
 
 /** `tokensmith emulate oidc`: run the OpenID provider emulator until interrupted. */
@@ -17,15 +18,26 @@ export async function emulateOidc(flags: EmulateOidcFlags): Promise<void> {
     accessTokenTtl: flags.accessTokenTtl ? Number(flags.accessTokenTtl) : undefined,
   });
   // The emulator's own throw-away test credentials: printing them is its purpose.
-  out(
-    [
-      `TOKENSMITH_ISSUER=${emu.issuer}`,
-      `TOKENSMITH_CLIENT_ID=${emu.clients.confidential.clientId}`,
-      `TOKENSMITH_CLIENT_SECRET=${emu.clients.confidential.clientSecret}`,
-      `TOKENSMITH_PUBLIC_CLIENT_ID=${emu.clients.public.clientId}`,
-      ...emu.users.map((u) => `# user ${u.username} / ${u.password}`),
-    ].join('\n'),
-  );
+  if (flags.json) {
+    out(
+      JSON.stringify({
+        issuer: emu.issuer,
+        tokenEndpoint: emu.tokenEndpoint,
+        clients: { confidential: emu.clients.confidential, public: emu.clients.public },
+        users: emu.users.map((u) => ({ username: u.username, password: u.password })),
+      }),
+    );
+  } else {
+    out(
+      [
+        `TOKENSMITH_ISSUER=${emu.issuer}`,
+        `TOKENSMITH_CLIENT_ID=${emu.clients.confidential.clientId}`,
+        `TOKENSMITH_CLIENT_SECRET=${emu.clients.confidential.clientSecret}`,
+        `TOKENSMITH_PUBLIC_CLIENT_ID=${emu.clients.public.clientId}`,
+        ...emu.users.map((u) => `# user ${u.username} / ${u.password}`),
+      ].join('\n'),
+    );
+  }
   info('OIDC emulator running; press Ctrl-C to stop.');
   await untilSignal(() => emu.close());
 }
