@@ -51,12 +51,15 @@ export function kalturaFetch(source: TokenManager | Provider, options: KalturaFe
     const url = input instanceof Request ? input.url : String(input);
     const base: RequestInit =
       input instanceof Request ? { method: input.method, headers: input.headers, ...init } : init;
-    const first = withKs(url, base, (await manager.getCredential()).token);
+    const ks = (await manager.getCredential()).token;
+    const first = withKs(url, base, ks);
     const response = await send(first.url, first.init);
     if (!(await saysInvalidKs(response))) return response;
     log.debug('Kaltura answered INVALID_KS; renewing the session and replaying once');
     await response.body?.cancel().catch(() => {});
-    const again = withKs(url, base, (await manager.getCredential({ forceRefresh: true })).token);
+    // Renew unless another request already did since this KS was issued.
+    const renewed = await manager.getCredential({ forceRefresh: true, rejectedToken: ks });
+    const again = withKs(url, base, renewed.token);
     return send(again.url, again.init);
   };
 }
