@@ -45,7 +45,8 @@ export function saltUrl(baseUrl: string, domain: string): string {
  */
 export async function fetchSalt(options: FetchSaltOptions): Promise<SaltResponse> {
   const source = 'Kalliope salt endpoint';
-  const http = createHttpClient({ fetch: options.fetch, timeoutMs: options.timeoutMs, source });
+  // A GET of public data: safe to send again after a transport failure, 429 or 5xx.
+  const http = createHttpClient({ fetch: options.fetch, timeoutMs: options.timeoutMs, source, retry: true });
   const started = performance.now();
   const response = await http(saltUrl(options.baseUrl, options.domain), {
     method: 'GET',

@@ -31,6 +31,8 @@ export interface KalturaClientOptions {
   allowInsecureHttp?: boolean;
   /** `clientTag` sent with each call (default `tokensmith`). */
   clientTag?: string;
+  /** Retry reads and session starts after a transport failure, 429 or 5xx (default true). */
+  retry?: boolean;
 }
 
 /** Per-call options. */
@@ -106,20 +108,34 @@ export function kalturaError(
   );
 }
 
+/**
+ * Actions sent again after a transport failure, 429 or 5xx: reads and session starts, where a
+ * duplicate costs nothing. Writes (`appToken.add`, `user.add`, ...) are sent once, since a lost answer
+ * may hide a success and a second send would create a second object.
+ */
+const RETRIED_ACTIONS = new Set([
+  'session.start',
+  'session.startwidgetsession',
+  'session.get',
+  'apptoken.startsession',
+  'apptoken.get',
+  'apptoken.list',
+  'userrole.list',
+]);
+
 /** A small client for the api_v3 JSON protocol. */
 export class KalturaClient {
   /** Base service URL, normalized. */
   readonly serviceUrl: string;
   readonly #fetch: FetchLike;
+  readonly #retryingFetch: FetchLike;
   readonly #clientTag: string;
 
   constructor(options: KalturaClientOptions) {
     this.serviceUrl = normalizeServiceUrl(options.serviceUrl, options.allowInsecureHttp);
-    this.#fetch = createHttpClient({
-      fetch: options.fetch,
-      timeoutMs: options.timeoutMs,
-      source: 'Kaltura API',
-    });
+    const http = { fetch: options.fetch, timeoutMs: options.timeoutMs, source: 'Kaltura API' };
+    this.#fetch = createHttpClient(http);
+    this.#retryingFetch = createHttpClient({ ...http, retry: options.retry ?? true });
     this.#clientTag = options.clientTag ?? 'tokensmith';
   }
 
@@ -150,7 +166,10 @@ export class KalturaClient {
       ...(options.ks ? { ks: options.ks } : {}),
     };
     const url = `${this.serviceUrl}/api_v3/service/${encodeURIComponent(service.toLowerCase())}/action/${encodeURIComponent(action)}`;
-    const response = await this.#fetch(url, {
+    const send = RETRIED_ACTIONS.has(`${service}.${action}`.toLowerCase())
+      ? this.#retryingFetch
+      : this.#fetch;
+    const response = await send(url, {
       method: 'POST',
       // Exactly this value: the server parses JSON only when Content-Type is `application/json` as is.
       headers: { 'content-type': 'application/json', accept: 'application/json' },
