@@ -3,7 +3,7 @@ import type { InteractiveHooks } from '../config/build-source.js';
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
 /** The device-login screen on stderr, and the hooks that drive it. */
-export interface DeviceScreen extends Required<Pick<InteractiveHooks, 'onDevicePrompt' | 'onDevicePending'>> {
+export interface DeviceScreen extends Required<Pick<InteractiveHooks, 'onDevicePrompt'>> {
   /** Stop the spinner and print how the login ended. */
   stop(outcome: 'ok' | 'failed'): void;
 }
@@ -37,6 +37,7 @@ export function deviceScreen(options: DeviceScreenOptions = {}): DeviceScreen {
 
   return {
     async onDevicePrompt(prompt) {
+      // The countdown runs from the code's expiry, so polls need no hook of their own.
       deadline = Date.now() + prompt.expiresIn * 1000;
       const lines = [
         '',
@@ -61,9 +62,6 @@ export function deviceScreen(options: DeviceScreenOptions = {}): DeviceScreen {
       render();
       timer = setInterval(render, 100);
       timer.unref();
-    },
-    onDevicePending() {
-      // The countdown runs from the prompt's expiry; polls need no output of their own.
     },
     stop(outcome) {
       if (timer) {

@@ -14,6 +14,17 @@ export function useColor(): boolean {
   return !process.env.NO_COLOR && !!process.stderr.isTTY;
 }
 
+/**
+ * All of standard input as text. With `ttyHint`, a terminal on stdin is a usage error carrying that
+ * hint (the command expected something piped in, and would otherwise wait for Ctrl-D).
+ */
+export async function readStdin(ttyHint?: string): Promise<string> {
+  if (ttyHint && process.stdin.isTTY) throw new UsageError(ttyHint);
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 /** Write a value to stdout (the only thing commands print there). */
 export function out(text: string): void {
   process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);

@@ -108,6 +108,6 @@ export function registerCoreCommands(program: Command): void {
     .option('--json', 'print the results as JSON')
     .action(async (opts) => (await import('./commands/demo.js')).demoCommand(opts));
 
-  registerKalturaCommands(program);
-  registerKalliopeCommands(program);
+  registerKalturaCommands(program, emulate);
+  registerKalliopeCommands(program, emulate);
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 
 /** Declares the `kalliope` commands and `emulate kalliope`; their code is imported only when one runs. */
-export function registerKalliopeCommands(program: Command): void {
+export function registerKalliopeCommands(program: Command, emulate: Command): void {
   const kalliope = program.command('kalliope').description('Kalliope PBX (X-authenticate digest) helpers');
   kalliope
     .command('header')
@@ -23,10 +23,6 @@ export function registerKalliopeCommands(program: Command): void {
       });
     });
 
-  // `emulate` may be declared by another register file; share it instead of declaring it twice.
-  const emulate =
-    program.commands.find((c) => c.name() === 'emulate') ??
-    program.command('emulate').description('run a local emulator for demos and tests');
   emulate
     .command('kalliope')
     .description('run the Kalliope PBX emulator (salt endpoint, X-authenticate checks, /rest/account)')

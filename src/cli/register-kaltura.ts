@@ -38,7 +38,7 @@ function tokenSettings(cmd: Command): Command {
 }
 
 /** Declares the `kaltura` commands and `emulate kaltura`; their code is imported only when one runs. */
-export function registerKalturaCommands(program: Command): void {
+export function registerKalturaCommands(program: Command, emulate: Command): void {
   const kaltura = program
     .command('kaltura')
     .description('Kaltura sessions (KS), app tokens, their audit, and KS tools');
@@ -184,10 +184,6 @@ export function registerKalturaCommands(program: Command): void {
       (await import('./commands/kaltura-inspect.js')).privilegesCommand(text, opts),
     );
 
-  // `emulate` may be declared by another register file; share it instead of declaring it twice.
-  const emulate =
-    program.commands.find((c) => c.name() === 'emulate') ??
-    program.command('emulate').description('run a local emulator for demos and tests');
   emulate
     .command('kaltura')
     .description('run the Kaltura auth emulator (sessions, app tokens, roles, users) on 127.0.0.1')

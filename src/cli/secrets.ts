@@ -1,5 +1,5 @@
 import { registerSecret } from '../core/redact.js';
-import { UsageError } from './io.js';
+import { readStdin, UsageError } from './io.js';
 
 /** Read a secret from an environment variable named by a flag; never from the flag itself. */
 export function secretFromEnv(variable: string, what: string): string {
@@ -13,11 +13,8 @@ export function secretFromEnv(variable: string, what: string): string {
 
 /** Read a secret from standard input (first line, without its newline). */
 export async function secretFromStdin(what: string): Promise<string> {
-  if (process.stdin.isTTY)
-    throw new UsageError(`${what}: expected it on standard input, which is a terminal`);
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  const value = Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0] ?? '';
+  const text = await readStdin(`${what}: expected it on standard input, which is a terminal`);
+  const value = text.split(/\r?\n/)[0] ?? '';
   if (!value) throw new UsageError(`${what}: standard input was empty`);
   registerSecret(value);
   return value;

@@ -1,4 +1,4 @@
-import type { Credential } from '../core/credential.js';
+import type { RequestSigner } from '../core/provider.js';
 import { type CliSource, openCliSource, type SourceFlags } from './credential-source.js';
 import { deviceScreen } from './device-screen.js';
 
@@ -20,11 +20,11 @@ export async function withSource<T>(flags: SourceFlags, body: (source: CliSource
   }
 }
 
-/** A credential from a manager source; `what` names the command for the signer case. */
-export async function credentialOf(
-  source: CliSource,
-  options: { forceRefresh?: boolean } = {},
-): Promise<Credential | undefined> {
-  if (source.kind !== 'manager') return undefined;
-  return source.manager.getCredential(options);
+/**
+ * Headers a per-request signer makes for a GET of its own base URL: what `token` prints for a
+ * signing profile, and what `login` uses to prove the credentials work.
+ */
+export function signOnce(signer: RequestSigner): Promise<Record<string, string>> {
+  const base = (signer as { baseUrl?: string }).baseUrl ?? '';
+  return signer.sign({ method: 'GET', url: `${base}/` });
 }

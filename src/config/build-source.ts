@@ -9,6 +9,7 @@ import type { CredentialCache } from '../core/cache.js';
 import { TokensmithError } from '../core/errors.js';
 import { TokenManager } from '../core/manager.js';
 import type { Provider, RequestSigner } from '../core/provider.js';
+import { parseSessionType } from '../kaltura/session-type.js';
 import type { GrantName } from '../oauth2/load-grant.js';
 import type { Profile } from './profiles.js';
 import { isSecretRef, resolveSecretRef } from './secret-ref.js';
@@ -38,9 +39,14 @@ export interface OpenProfileOptions extends InteractiveHooks {
   env?: NodeJS.ProcessEnv;
 }
 
-/** Cache key prefix of a profile's entries; `status` reads the profile name back from it. */
+/** Cache key prefix of a profile's entries; {@link profileOfKey} reads the name back. */
 export function profileKeyPrefix(name: string): string {
   return `profile:${name}|`;
+}
+
+/** The profile a cache key belongs to, or undefined for a key not made by a profile (ad hoc). */
+export function profileOfKey(key: string): string | undefined {
+  return /^profile:([^|]*)\|/.exec(key)?.[1];
 }
 
 /** Build the credential source a profile describes. Secrets are resolved here, not before. */
@@ -220,11 +226,11 @@ class ProfileValues {
 
   sessionType(): number | undefined {
     const text = this.str('session_type');
-    if (text === undefined) return undefined;
-    const t = text.trim().toUpperCase();
-    if (t === 'USER' || t === '0') return 0;
-    if (t === 'ADMIN' || t === '2') return 2;
-    throw this.invalid('session_type', `session_type must be USER or ADMIN (got "${text}")`);
+    const type = parseSessionType(text);
+    if (text !== undefined && type === undefined) {
+      throw this.invalid('session_type', `session_type must be USER or ADMIN (got "${text}")`);
+    }
+    return type;
   }
 
   /** A secret: a reference is resolved; a literal was already allowed (private file) by parseConfig. */

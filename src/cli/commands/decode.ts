@@ -1,7 +1,7 @@
 import { TokensmithError } from '../../core/errors.js';
 import { registerSecret } from '../../core/redact.js';
 import { describeExpiry } from '../human-time.js';
-import { info, out, UsageError } from '../io.js';
+import { info, out, readStdin, UsageError } from '../io.js';
 
 /** Flags of `tokensmith decode`. */
 export interface DecodeFlags {
@@ -17,7 +17,11 @@ const TIME_CLAIMS = ['exp', 'iat', 'nbf', 'auth_time'] as const;
  * or a Kaltura KS. Nothing is verified for a JWT; read the token from stdin to keep it out of `ps`.
  */
 export async function decodeCommand(arg: string | undefined, flags: DecodeFlags): Promise<void> {
-  const token = arg === undefined || arg === '-' ? await readStdin() : arg.trim();
+  const token = (
+    arg === undefined || arg === '-'
+      ? await readStdin('give the token as an argument, or pipe it on stdin')
+      : arg
+  ).trim();
   if (!token) throw new UsageError('no token: give it as an argument or on stdin');
   registerSecret(token);
   if (token.split('.').length === 3 || token.split('.').length === 5) {
@@ -46,33 +50,24 @@ export async function decodeCommand(arg: string | undefined, flags: DecodeFlags)
 async function decodeJwtToken(token: string, flags: DecodeFlags): Promise<void> {
   // Imported here so `decode` of a KS does not load jose.
   const { decodeJwt } = await import('../../core/jwt.js');
-  {
-    const { header, claims } = decodeJwt(token);
-    const now = Date.now();
-    const exp = typeof claims.exp === 'number' ? claims.exp * 1000 : undefined;
-    const times: Record<string, string> = {};
-    for (const k of TIME_CLAIMS) {
-      const v = claims[k];
-      if (typeof v === 'number') times[k] = new Date(v * 1000).toISOString();
-    }
-    const expired = exp !== undefined && exp <= now;
-    if (flags.json) {
-      out(JSON.stringify({ header, claims, times, expired, signatureVerified: false }, null, 2));
-      return;
-    }
-    out(`header: ${JSON.stringify(header, null, 2)}`);
-    out(`claims: ${JSON.stringify(claims, null, 2)}`);
-    for (const [k, iso] of Object.entries(times)) out(`${k}: ${iso}`);
-    out(
-      `expiry: ${exp === undefined ? 'no exp claim' : `${describeExpiry(exp, now)}${expired ? ' (EXPIRED)' : ''}`}`,
-    );
-    info('note: the signature was not verified');
+  const { header, claims } = decodeJwt(token);
+  const now = Date.now();
+  const exp = typeof claims.exp === 'number' ? claims.exp * 1000 : undefined;
+  const times: Record<string, string> = {};
+  for (const k of TIME_CLAIMS) {
+    const v = claims[k];
+    if (typeof v === 'number') times[k] = new Date(v * 1000).toISOString();
   }
-}
-
-async function readStdin(): Promise<string> {
-  if (process.stdin.isTTY) throw new UsageError('give the token as an argument, or pipe it on stdin');
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8').trim();
+  const expired = exp !== undefined && exp <= now;
+  if (flags.json) {
+    out(JSON.stringify({ header, claims, times, expired, signatureVerified: false }, null, 2));
+    return;
+  }
+  out(`header: ${JSON.stringify(header, null, 2)}`);
+  out(`claims: ${JSON.stringify(claims, null, 2)}`);
+  for (const [k, iso] of Object.entries(times)) out(`${k}: ${iso}`);
+  out(
+    `expiry: ${exp === undefined ? 'no exp claim' : `${describeExpiry(exp, now)}${expired ? ' (EXPIRED)' : ''}`}`,
+  );
+  info('note: the signature was not verified');
 }

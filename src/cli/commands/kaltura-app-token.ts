@@ -5,7 +5,8 @@ import { type AppToken, parseAppTokenStatus, withoutToken, withToken } from '../
 import { APP_TOKEN_HASH_TYPES, type AppTokenHashType } from '../../kaltura/app-token-session.js';
 import { parseSessionType, sessionTypeName } from '../../kaltura/session-type.js';
 import { info, out, UsageError } from '../io.js';
-import { adminFor, type ConnectionOpts, isoDate, parseDuration, parseWhen, table } from './kaltura-common.js';
+import { table } from '../text-table.js';
+import { adminFor, type ConnectionOpts, isoDate, parseDuration, parseWhen } from './kaltura-common.js';
 
 /** Token settings shared by create and update. */
 export interface TokenSettingOpts extends ConnectionOpts {

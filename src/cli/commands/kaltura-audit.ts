@@ -1,7 +1,8 @@
 /** `tokensmith kaltura audit`: risky app tokens as a table or JSON. */
 import { SEVERITIES, type Severity } from '../../kaltura/audit.js';
 import { out, UsageError } from '../io.js';
-import { adminFor, type ConnectionOpts, table } from './kaltura-common.js';
+import { table } from '../text-table.js';
+import { adminFor, type ConnectionOpts } from './kaltura-common.js';
 
 /** Options of `kaltura audit`. */
 export interface AuditOpts extends ConnectionOpts {

@@ -3,15 +3,8 @@ import { TokensmithError } from '../../core/errors.js';
 import { registerSecret } from '../../core/redact.js';
 import { inspect, type KsInspection } from '../../kaltura/ks.js';
 import { check, parse } from '../../kaltura/privileges.js';
-import { info, out, UsageError } from '../io.js';
+import { info, out, readStdin, UsageError } from '../io.js';
 import { isoDate, secretFromEnv } from './kaltura-common.js';
-
-async function readStdin(): Promise<string> {
-  if (process.stdin.isTTY) throw new UsageError('pipe the KS on stdin or give --ks-env VAR');
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8').trim();
-}
 
 /** Run `kaltura inspect`. */
 export async function inspectCommand(opts: {
@@ -19,7 +12,9 @@ export async function inspectCommand(opts: {
   adminSecretEnv?: string;
   json?: boolean;
 }): Promise<void> {
-  const ks = opts.ksEnv ? secretFromEnv(opts.ksEnv) : await readStdin();
+  const ks = opts.ksEnv
+    ? secretFromEnv(opts.ksEnv)
+    : (await readStdin('pipe the KS on stdin or give --ks-env VAR')).trim();
   if (!ks)
     throw new UsageError(opts.ksEnv ? `the environment variable ${opts.ksEnv} is empty` : 'no KS on stdin');
   registerSecret(ks);

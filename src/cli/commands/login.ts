@@ -1,7 +1,7 @@
 import type { SourceFlags } from '../credential-source.js';
 import { describeExpiry } from '../human-time.js';
 import { info, out } from '../io.js';
-import { withSource } from '../with-source.js';
+import { signOnce, withSource } from '../with-source.js';
 
 /** Flags of `tokensmith login`. */
 export interface LoginFlags extends SourceFlags {
@@ -18,8 +18,7 @@ export async function loginCommand(flags: LoginFlags): Promise<void> {
   await withSource(flags, async (source) => {
     if (source.kind === 'signer') {
       // Nothing to store: fetching a header proves the salt endpoint and credentials are usable.
-      const base = (source.signer as { baseUrl?: string }).baseUrl ?? '';
-      await source.signer.sign({ method: 'GET', url: `${base}/` });
+      await signOnce(source.signer);
       if (flags.json) out(JSON.stringify({ profile: source.name, kind: source.signer.kind, stored: false }));
       else info(`Profile "${source.name}" signs each request (${source.signer.kind}); nothing to store.`);
       return;

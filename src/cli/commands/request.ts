@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { assertSecureUrl, type FetchLike } from '../../core/http.js';
 import type { CliSource, SourceFlags } from '../credential-source.js';
-import { info, UsageError } from '../io.js';
+import { info, readStdin, UsageError } from '../io.js';
 import { withSource } from '../with-source.js';
 
 /** Flags of `tokensmith request`. */
@@ -67,10 +67,5 @@ async function fetchFor(source: CliSource): Promise<FetchLike> {
 async function readData(data: string): Promise<string> {
   if (!data.startsWith('@')) return data;
   const path = data.slice(1);
-  if (path === '-') {
-    const chunks: Buffer[] = [];
-    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks).toString('utf8');
-  }
-  return readFile(path, 'utf8');
+  return path === '-' ? readStdin() : readFile(path, 'utf8');
 }

@@ -2,6 +2,7 @@ import type { CredentialCache } from '../../core/cache.js';
 import type { CredentialRecord } from '../../core/credential.js';
 import { describeExpiry } from '../human-time.js';
 import { info, out } from '../io.js';
+import { table } from '../text-table.js';
 
 /** Flags of `tokensmith status`. */
 export interface StatusFlags {
@@ -29,8 +30,9 @@ export interface StatusRow {
 export async function statusCommand(flags: StatusFlags): Promise<void> {
   const { FileCache } = await import('../../cache/file.js');
   const file = new FileCache();
-  const rows = await rowsOf(file, `file ${file.dir}`);
-  rows.push(...(await redisRows(flags.config)));
+  const { profileOfKey } = await import('../../config/build-source.js');
+  const rows = await rowsOf(file, `file ${file.dir}`, profileOfKey);
+  rows.push(...(await redisRows(flags.config, profileOfKey)));
   if (flags.json) {
     out(JSON.stringify(rows, null, 2));
     return;
@@ -39,20 +41,22 @@ export async function statusCommand(flags: StatusFlags): Promise<void> {
     info('No cached credentials.');
     return;
   }
-  out(table(rows));
+  out(statusTable(rows));
 }
 
-async function rowsOf(cache: CredentialCache, stored: string): Promise<StatusRow[]> {
+type ProfileOfKey = (key: string) => string | undefined;
+
+async function rowsOf(cache: CredentialCache, stored: string, profileOf: ProfileOfKey): Promise<StatusRow[]> {
   const rows: StatusRow[] = [];
   for (const key of await cache.keys()) {
     const record = await cache.get(key);
-    if (record) rows.push(rowOf(key, record, stored));
+    if (record) rows.push(rowOf(profileOf(key) ?? '(ad hoc)', record, stored));
   }
   return rows;
 }
 
 /** Redis caches named by profiles of the config file; a broken config or Redis is a warning here. */
-async function redisRows(configPath: string | undefined): Promise<StatusRow[]> {
+async function redisRows(configPath: string | undefined, profileOf: ProfileOfKey): Promise<StatusRow[]> {
   const rows: StatusRow[] = [];
   try {
     const { loadConfig } = await import('../../config/profiles.js');
@@ -66,7 +70,7 @@ async function redisRows(configPath: string | undefined): Promise<StatusRow[]> {
     for (const url of urls) {
       const cache = new RedisCache({ url, commandTimeoutMs: 2_000 });
       try {
-        rows.push(...(await rowsOf(cache, `redis ${cache.endpoint}`)));
+        rows.push(...(await rowsOf(cache, `redis ${cache.endpoint}`, profileOf)));
       } catch (err) {
         info(`warning: cannot list ${cache.endpoint}: ${err instanceof Error ? err.message : String(err)}`);
       } finally {
@@ -79,8 +83,7 @@ async function redisRows(configPath: string | undefined): Promise<StatusRow[]> {
   return rows;
 }
 
-function rowOf(key: string, r: CredentialRecord, stored: string): StatusRow {
-  const profile = /^profile:([^|]*)\|/.exec(key)?.[1] ?? '(ad hoc)';
+function rowOf(profile: string, r: CredentialRecord, stored: string): StatusRow {
   const refresh = !r.refreshToken
     ? 'none'
     : r.refreshExpiresAt === undefined
@@ -99,7 +102,7 @@ function rowOf(key: string, r: CredentialRecord, stored: string): StatusRow {
   };
 }
 
-function table(rows: StatusRow[]): string {
+function statusTable(rows: StatusRow[]): string {
   const cols: Array<[keyof StatusRow, string]> = [
     ['profile', 'PROFILE'],
     ['kind', 'KIND'],
@@ -109,12 +112,8 @@ function table(rows: StatusRow[]): string {
     ['refresh', 'REFRESH'],
     ['stored', 'STORED'],
   ];
-  const cells = rows.map((r) => cols.map(([k]) => String(r[k] ?? '-')));
-  const widths = cols.map(([, h], i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  const line = (c: string[]) =>
-    c
-      .map((v, i) => v.padEnd(widths[i]!))
-      .join('  ')
-      .trimEnd();
-  return [line(cols.map(([, h]) => h)), ...cells.map(line)].join('\n');
+  return table(
+    cols.map(([, h]) => h),
+    rows.map((r) => cols.map(([k]) => String(r[k] ?? '-'))),
+  );
 }

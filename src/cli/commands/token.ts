@@ -1,7 +1,7 @@
 import type { SourceFlags } from '../credential-source.js';
 import { out, UsageError } from '../io.js';
 import { formatToken, parseTokenFormat } from '../token-format.js';
-import { withSource } from '../with-source.js';
+import { signOnce, withSource } from '../with-source.js';
 
 /** Flags of `tokensmith token`. */
 export interface TokenFlags extends SourceFlags {
@@ -20,8 +20,7 @@ export async function tokenCommand(flags: TokenFlags): Promise<void> {
       if (format === 'env' || format === 'exec-credential') {
         throw new UsageError(`--format ${format} needs a token; profile "${source.name}" signs each request`);
       }
-      const base = (source.signer as { baseUrl?: string }).baseUrl ?? '';
-      const headers = await source.signer.sign({ method: 'GET', url: `${base}/` });
+      const headers = await signOnce(source.signer);
       const [name, value] = Object.entries(headers)[0] ?? ['', ''];
       out(format === 'raw' ? value : format === 'json' ? JSON.stringify({ headers }) : `${name}: ${value}`);
       return;
