@@ -53,9 +53,7 @@ function managerSupply(manager: TokenManager): CredentialSupply {
     },
     async renewAfter(rejected) {
       // Many requests may fail with the same token at once: only the first renews, the rest see the new one.
-      const current = await manager.getCredential();
-      if (current.token !== rejected.token) return;
-      await manager.getCredential({ forceRefresh: true });
+      await manager.getCredential({ forceRefresh: true, rejectedToken: rejected.token });
     },
     async expiry() {
       const credential = await manager.getCredential();
