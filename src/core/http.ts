@@ -178,7 +178,7 @@ export function createHttpClient(options: HttpClientOptions = {}): FetchLike {
   };
   if (policy.attempts === 1) return once;
   return (input, init = {}) => {
-    if (!replayable(input, init)) return once(input, init);
+    if (!isReplayableBody(input, init)) return once(input, init);
     const url = input instanceof Request ? input.url : String(input);
     const method = init.method ?? (input instanceof Request ? input.method : 'GET');
     const request = { label: `${method} ${redactUrl(url)}`, source: options.source, signal: init.signal };
@@ -186,19 +186,15 @@ export function createHttpClient(options: HttpClientOptions = {}): FetchLike {
   };
 }
 
-/** True when the request can be sent again: no body, or one held in memory (not a stream). */
-function replayable(input: string | URL | Request, init: RequestInit): boolean {
-  if (input instanceof Request && input.body !== null) return false;
-  const body = init.body;
-  return (
-    body === undefined ||
-    body === null ||
-    typeof body === 'string' ||
-    body instanceof URLSearchParams ||
-    body instanceof Uint8Array ||
-    body instanceof ArrayBuffer ||
-    body instanceof Blob
-  );
+/**
+ * True when the request can be sent again: no body, or one held in memory. A stream (or async
+ * iterable) is read as it is sent, so a second send would find it empty; so is a `Request`'s own body.
+ */
+export function isReplayableBody(input: string | URL | Request, init: RequestInit | undefined): boolean {
+  const body = init?.body ?? (input instanceof Request ? input.body : null);
+  if (body === null || body === undefined) return true;
+  if (init?.body === undefined && input instanceof Request) return false;
+  return !(body instanceof ReadableStream) && !(Symbol.asyncIterator in Object(body));
 }
 
 /** URL without query string or credentials, for messages. */

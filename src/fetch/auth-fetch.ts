@@ -1,4 +1,4 @@
-import type { FetchLike } from '../core/http.js';
+import { type FetchLike, isReplayableBody } from '../core/http.js';
 import { getLogger } from '../core/log.js';
 import { TokenManager } from '../core/manager.js';
 import { isRequestSigner, type Provider, type RequestSigner } from '../core/provider.js';
@@ -31,7 +31,7 @@ export function authFetch(
 
   return async (input, init) => {
     const request = new Request(input, init);
-    const spare = isReplayable(input, init) ? request.clone() : undefined;
+    const spare = isReplayableBody(input, init) ? request.clone() : undefined;
     const issued = await headersFor(request);
     const first = await send(withHeaders(request, issued.headers));
     if (first.status !== 401 || !spare) return first;
@@ -63,12 +63,4 @@ function withHeaders(request: Request, headers: Record<string, string>): Request
   for (const [name, value] of Object.entries(headers)) merged.set(name, value);
   // `duplex` is required by Node's fetch whenever the body is a stream.
   return new Request(request, { headers: merged, duplex: 'half' } as RequestInit);
-}
-
-/** A body can be replayed when it is absent or held in memory; a caller's stream cannot be. */
-function isReplayable(input: string | URL | Request, init: RequestInit | undefined): boolean {
-  const body = init?.body ?? (input instanceof Request ? input.body : null);
-  if (body === null || body === undefined) return true;
-  if (init?.body === undefined && input instanceof Request) return false;
-  return !(body instanceof ReadableStream) && !(Symbol.asyncIterator in Object(body));
 }
