@@ -2,7 +2,7 @@
 // Runs every compiled test file with node's test runner. Node 20 has no glob support in `--test`,
 // so the files are listed here. Pass paths (substrings) to run a subset: `node scripts/run-tests.js cache`.
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = 'dist/test';
@@ -14,6 +14,13 @@ const files = readdirSync(root, { recursive: true })
   .sort();
 if (files.length === 0) {
   console.error('no test files matched');
+  process.exit(1);
+}
+// A compiled test whose source is gone is stale output (the build cleans dist/; this catches a run
+// without a build): refuse it rather than run a test that no longer exists.
+const stale = files.filter((f) => !existsSync(f.replace(/^dist\//, '').replace(/\.js$/, '.ts')));
+if (stale.length > 0) {
+  console.error(`stale compiled tests (their source is gone; run npm run build):\n  ${stale.join('\n  ')}`);
   process.exit(1);
 }
 const result = spawnSync(

@@ -1,4 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { open, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Credential, type CredentialRecord } from '../core/credential.js';
 import { TokensmithError } from '../core/errors.js';
 import { getLogger } from '../core/log.js';
@@ -15,8 +17,17 @@ export const KEYRING_SERVICE = 'tokensmith';
 export const KEYRING_ACCOUNT = 'cache-encryption-key';
 
 /**
+ * File that marks a cache folder whose plain entries have been announced, so the warning is given
+ * once per folder rather than on every run; it is removed when the folder's entries are encrypted.
+ */
+export const PLAINTEXT_NOTICE_FILE = 'UNENCRYPTED.txt';
+
+/**
  * How a cache encrypts entries at rest:
  * - `undefined` (default): encrypt with `TOKENSMITH_CACHE_KEY` when it is set, else store plaintext;
+ * - `'auto'` (the CLI's): `TOKENSMITH_CACHE_KEY` when set, else a key kept in the OS keyring
+ *   (generated on first use), else plaintext, announced once per cache folder (see
+ *   {@link PLAINTEXT_NOTICE_FILE});
  * - `'none'`: plaintext (files stay mode 0600);
  * - `'env'`: `TOKENSMITH_CACHE_KEY` is required (missing or malformed is `ERR_CONFIG_INVALID`);
  * - `'keyring'`: a key kept in the OS keyring, generated on first use. When no keyring is available,
@@ -24,7 +35,7 @@ export const KEYRING_ACCOUNT = 'cache-encryption-key';
  *   warning is logged, never silently;
  * - a 32-byte `Buffer`: that key.
  */
-export type EncryptionKeyOption = 'env' | 'keyring' | 'none' | Buffer | undefined;
+export type EncryptionKeyOption = 'auto' | 'env' | 'keyring' | 'none' | Buffer | undefined;
 
 const KEY_BYTES = 32;
 const IV_BYTES = 12;
@@ -56,13 +67,9 @@ export function keyFromEnv(env: NodeJS.ProcessEnv = process.env): Buffer | undef
   return text ? parseEncryptionKey(text) : undefined;
 }
 
-/**
- * Register key text for redaction. core/redact's registerSecret recurses without end on values that
- * percent-encoding changes (base64 with `+` or `/`), so those are left out until that is fixed; key
- * text never reaches a message or a log line anyway.
- */
+/** Register key text for redaction (it never reaches a message or a log line anyway). */
 function registerKey(value: string): void {
-  if (encodeURIComponent(value) === value) registerSecret(value);
+  registerSecret(value);
 }
 
 /** What a cache needs from a keyring: one text entry it can read and write. */
@@ -74,13 +81,16 @@ export interface KeyringEntry {
 }
 
 /**
- * The OS keyring entry for the cache key (macOS Keychain, Windows Credential Manager, Secret Service
- * or the kernel keyring on Linux), through `@napi-rs/keyring`, which is only loaded when used.
+ * The OS keyring entry for the cache key (macOS Keychain, Windows Credential Manager, the Secret
+ * Service on Linux), through `@napi-rs/keyring`, which is only loaded when used. On Linux the entry
+ * is pinned to the Secret Service: the kernel keyring the binding would fall back to forgets its
+ * keys at reboot or logout, which would make every cached entry unreadable; without a Secret Service
+ * the keyring counts as unavailable.
  */
 export function osKeyringEntry(service = KEYRING_SERVICE, account = KEYRING_ACCOUNT): KeyringEntry {
   const entry = async () => {
     const { AsyncEntry } = await import('@napi-rs/keyring');
-    return new AsyncEntry(service, account);
+    return new AsyncEntry(service, account, { linux: { store: 'secret-service' } });
   };
   return {
     get: async () => (await entry()).getPassword(),
@@ -94,6 +104,8 @@ export interface KeyResolution {
   keyring?: KeyringEntry;
   /** Serialises first-time key generation across processes (the FileCache passes its file lock). */
   withLock?: <T>(fn: () => Promise<T>) => Promise<T>;
+  /** The cache folder, where `'auto'` remembers that plain entries were announced (the FileCache's). */
+  folder?: string;
 }
 
 /** Check the parts of an {@link EncryptionKeyOption} that need no I/O; throws `ERR_CONFIG_INVALID`. */
@@ -107,7 +119,7 @@ export function checkEncryptionOption(
     }
     return;
   }
-  if (option === undefined || option === 'env' || option === 'keyring') {
+  if (option === undefined || option === 'auto' || option === 'env' || option === 'keyring') {
     if (option === 'env' && !env[CACHE_KEY_ENV]) {
       throw new TokensmithError('ERR_CONFIG_INVALID', `encryptionKey 'env' needs ${CACHE_KEY_ENV} to be set`);
     }
@@ -117,7 +129,7 @@ export function checkEncryptionOption(
   if (option !== 'none') {
     throw new TokensmithError(
       'ERR_CONFIG_INVALID',
-      "encryptionKey must be 'env', 'keyring', 'none' or a Buffer",
+      "encryptionKey must be 'auto', 'env', 'keyring', 'none' or a Buffer",
     );
   }
 }
@@ -134,6 +146,7 @@ export async function resolveEncryptionKey(
   checkEncryptionOption(option, env);
   if (Buffer.isBuffer(option)) return Buffer.from(option);
   if (option === 'none') return undefined;
+  if (option === 'auto') return autoKey(env, deps);
   if (option !== 'keyring') return keyFromEnv(env);
   const keyring = deps.keyring ?? osKeyringEntry();
   try {
@@ -148,6 +161,56 @@ export async function resolveEncryptionKey(
     );
     return fallback;
   }
+}
+
+/** `'auto'`: the variable, else the OS keyring, else plaintext announced once per folder. */
+async function autoKey(env: NodeJS.ProcessEnv, deps: KeyResolution): Promise<Buffer | undefined> {
+  let key = keyFromEnv(env);
+  let reason = '';
+  if (!key) {
+    try {
+      key = await keyFromKeyring(deps.keyring ?? osKeyringEntry(), deps.withLock ?? ((fn) => fn()));
+    } catch (err) {
+      reason = err instanceof Error ? err.message : String(err);
+    }
+  }
+  if (key) {
+    // Encrypted now: a later fall back to plain entries must be announced again.
+    if (deps.folder) await unlink(join(deps.folder, PLAINTEXT_NOTICE_FILE)).catch(() => {});
+    return key;
+  }
+  await announcePlaintext(deps.folder, reason);
+  return undefined;
+}
+
+/**
+ * Warn that entries are stored in plaintext, once per folder: the notice file is created exclusively,
+ * so of all the processes that find the folder unannounced exactly one warns. Nothing is marked while
+ * warnings are not shown (the next run that shows them warns). Without a folder, every call warns.
+ */
+async function announcePlaintext(folder: string | undefined, reason: string): Promise<void> {
+  if (!log.enabled('warn')) return;
+  const where = folder ? ` in ${folder}` : '';
+  const message = `cache entries${where} are stored UNENCRYPTED (files stay mode 0600): ${CACHE_KEY_ENV} is not set and the OS keyring is unavailable. Set ${CACHE_KEY_ENV} (openssl rand -base64 32) to encrypt them`;
+  if (folder) {
+    try {
+      const handle = await open(join(folder, PLAINTEXT_NOTICE_FILE), 'wx', 0o600);
+      try {
+        await handle.writeFile(
+          `tokensmith stores the cache entries in this folder unencrypted (files mode 0600): ${CACHE_KEY_ENV}\nis not set and the OS keyring is unavailable. Set ${CACHE_KEY_ENV} to a 32-byte key\n(openssl rand -base64 32) to encrypt them. Delete this file to be warned again.\n`,
+        );
+      } finally {
+        await handle.close();
+      }
+    } catch (err) {
+      // Already announced for this folder; any other failure to mark it just means warning again.
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return;
+    }
+  }
+  log.warn(folder ? `${message}; said once per cache folder` : message, {
+    code: 'ERR_CACHE_UNAVAILABLE',
+    reason,
+  });
 }
 
 async function keyFromKeyring(

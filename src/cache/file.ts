@@ -12,7 +12,9 @@ import {
   decodeEntry,
   type EncryptionKeyOption,
   encodeEntry,
+  isSealed,
   resolveEncryptionKey,
+  unseal,
 } from './encryption.js';
 import { acquireFileLock, isAlive } from './file-lock.js';
 
@@ -36,6 +38,20 @@ export interface FileCacheStats {
   locksBroken: number;
   /** Entries that could not be read (reported as `ERR_CACHE_CORRUPT` and treated as misses). */
   corruptEntries: number;
+}
+
+/** One entry file as {@link FileCache.entries} reports it. */
+export interface FileCacheEntry {
+  /** File name inside the cache folder. */
+  file: string;
+  /** The cache key, when the envelope could be read. */
+  key?: string;
+  /** The checked record; absent when the entry is corrupt. */
+  record?: CredentialRecord;
+  /** Why the entry cannot be used (the `ERR_CACHE_CORRUPT` message); absent when it can. */
+  problem?: string;
+  /** Non-secret facts read, unchecked, from a corrupt entry's record, to name it in listings. */
+  about?: { kind?: string; clientId?: string; subject?: string; issuer?: string };
 }
 
 const ENTRY = /^[0-9a-f]{64}\.json$/;
@@ -120,6 +136,29 @@ export class FileCache implements CredentialCache {
     return keys.sort();
   }
 
+  /**
+   * Every entry file, usable or not, sorted by file name: what `status` lists. A corrupt entry (see
+   * {@link CredentialCache}) comes with its `problem` and, when its envelope can be read, its key.
+   */
+  async entries(): Promise<FileCacheEntry[]> {
+    await this.#ensureDir();
+    const names = (await readdir(this.dir)).filter((n) => ENTRY.test(n)).sort();
+    const entries: FileCacheEntry[] = [];
+    for (const name of names) {
+      const text = await this.#readEntry(name);
+      if (text === undefined) continue;
+      const encKey = await this.#encryptionKey();
+      try {
+        const { key, record } = decodeEntry(text, undefined, encKey, name);
+        entries.push({ file: name, key, record });
+      } catch (err) {
+        if (!isTokensmithError(err, 'ERR_CACHE_CORRUPT')) throw err;
+        entries.push({ file: name, problem: err.message, ...peekEnvelope(text, encKey, name) });
+      }
+    }
+    return entries;
+  }
+
   async withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
     await this.#ensureDir();
     // In-process callers queue on the mutex, so only one per process polls the lock file.
@@ -149,6 +188,7 @@ export class FileCache implements CredentialCache {
       await this.#ensureDir();
       return resolveEncryptionKey(this.#encryption, {
         withLock: (fn) => this.#withFileLock('keyring.lock', fn),
+        folder: this.dir,
       });
     })().catch((err) => {
       this.#key = undefined;
@@ -239,6 +279,27 @@ export class FileCache implements CredentialCache {
       }
       if (abandoned) await unlink(join(this.dir, name)).catch(() => {});
     }
+  }
+}
+
+/** The key and the non-secret facts of an entry whose record failed its checks, as far as readable. */
+function peekEnvelope(
+  text: string,
+  encKey: Buffer | undefined,
+  aad: string,
+): Pick<FileCacheEntry, 'key' | 'about'> {
+  try {
+    let doc: unknown = JSON.parse(text);
+    if (isSealed(doc)) doc = encKey ? JSON.parse(unseal(doc, encKey, aad)) : undefined;
+    const entry = doc as { key?: unknown; record?: Record<string, unknown> | null } | undefined;
+    const about: NonNullable<FileCacheEntry['about']> = {};
+    for (const field of ['kind', 'clientId', 'subject', 'issuer'] as const) {
+      const value = entry?.record && typeof entry.record === 'object' ? entry.record[field] : undefined;
+      if (typeof value === 'string') about[field] = value;
+    }
+    return { ...(typeof entry?.key === 'string' ? { key: entry.key } : {}), about };
+  } catch {
+    return {};
   }
 }
 

@@ -28,13 +28,13 @@ export async function openCliSource(flags: SourceFlags, hooks: InteractiveHooks 
   const noCache = flags.cache === false ? new MemoryCache() : undefined;
   if (isAdhoc(flags)) {
     if (flags.profile) throw new UsageError('give --profile or --issuer/--token-endpoint, not both');
-    const [{ providerFromFlags }, { FileCache }, { TokenManager }] = await Promise.all([
+    const [{ providerFromFlags }, { userFileCache }, { TokenManager }] = await Promise.all([
       import('./adhoc-provider.js'),
-      import('../cache/file.js'),
+      import('../config/user-cache.js'),
       import('../core/manager.js'),
     ]);
     const provider = await providerFromFlags(flags, hooks);
-    const cache = noCache ?? new FileCache();
+    const cache = noCache ?? userFileCache();
     const manager = new TokenManager(provider, { cache });
     return { kind: 'manager', name: 'ad-hoc', manager, cache, close: async () => {} };
   }
@@ -51,5 +51,16 @@ export async function openCliSource(flags: SourceFlags, hooks: InteractiveHooks 
 }
 
 function hasAdhocOnlyFlags(f: SourceFlags): boolean {
-  return !!(f.clientId || f.grant || f.clientSecretEnv || f.clientSecretStdin || f.username || f.scope);
+  return !!(
+    f.clientId ||
+    f.grant ||
+    f.clientSecretEnv ||
+    f.clientSecretStdin ||
+    f.username ||
+    f.refreshTokenEnv ||
+    f.refreshTokenStdin ||
+    f.subjectTokenEnv ||
+    f.subjectTokenStdin ||
+    f.scope
+  );
 }

@@ -1,8 +1,15 @@
-import { isTokensmithError } from '../core/errors.js';
+import { type ErrorCode, isTokensmithError } from '../core/errors.js';
 import { redact } from '../core/redact.js';
+import { terminalSafe } from '../core/terminal-text.js';
 
 /** Process exit codes of the CLI. */
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
+
+/** Codes that mean the configuration (flags, profile, options) is wrong: exit 2, like a usage error. */
+const CONFIGURATION_ERRORS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'ERR_CONFIG_INVALID',
+  'ERR_INSECURE_HTTP',
+]);
 
 /** Thrown by command code for a usage mistake the option parser could not see; exits with 2. */
 export class UsageError extends Error {
@@ -45,9 +52,9 @@ export function reportError(err: unknown): number {
     const code = useColor() ? `\x1b[31m${err.code}\x1b[0m` : err.code;
     info(`tokensmith: ${code}: ${err.message}`);
     if (err.error_description) info(`  server said: ${err.error_description}`);
-    if (err.code === 'ERR_CONFIG_INVALID') return EXIT.usage;
-    return EXIT.failure;
+    return CONFIGURATION_ERRORS.has(err.code) ? EXIT.usage : EXIT.failure;
   }
-  info(`tokensmith: unexpected error: ${err instanceof Error ? err.message : String(err)}`);
+  // TokensmithError text is terminal-safe when built; anything else may quote a server as is.
+  info(`tokensmith: unexpected error: ${terminalSafe(err instanceof Error ? err.message : String(err))}`);
   return EXIT.failure;
 }

@@ -70,6 +70,18 @@ export function registerCoreCommands(program: Command): void {
         '--allow-non-loopback',
         'listen on a non-loopback address (anyone who can reach it uses your credentials)',
       )
+      .option(
+        '--accept-hosts <names>',
+        'also answer for these Host names (comma-separated, repeatable); others get 421',
+        collect,
+        [],
+      )
+      .option(
+        '--allow-origin <origin>',
+        'let browser pages of this origin (e.g. http://localhost:3000) use the proxy (repeatable)',
+        collect,
+        [],
+      )
       .option('--json', 'print the listening URL as JSON'),
   ).action(async (opts) => (await import('./commands/proxy.js')).proxyCommand(opts));
 

@@ -1,4 +1,5 @@
 import type { Credential } from '../core/credential.js';
+import { isoTime } from '../core/time-bounds.js';
 import { UsageError } from './io.js';
 
 /** Output formats of `tokensmith token`. */
@@ -19,7 +20,8 @@ export function parseTokenFormat(value: string): TokenFormat {
  * the Kubernetes `client.authentication.k8s.io/v1` ExecCredential that kubectl reads.
  */
 export function formatToken(c: Credential, format: TokenFormat): string {
-  const expiresAt = c.expiresAt === undefined ? undefined : new Date(c.expiresAt).toISOString();
+  // Credentials bound their expiry (10 years at most); isoTime never throws even so.
+  const expiresAt = c.expiresAt === undefined ? undefined : isoTime(c.expiresAt);
   switch (format) {
     case 'raw':
       return c.token;

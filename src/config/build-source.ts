@@ -2,7 +2,6 @@
  * Profile → credential source: the provider or signer a profile describes, with its secrets
  * resolved from their references, wrapped in a TokenManager on the profile's cache.
  */
-import { FileCache } from '../cache/file.js';
 import { MemoryCache } from '../cache/memory.js';
 import { RedisCache } from '../cache/redis.js';
 import type { CredentialCache } from '../core/cache.js';
@@ -10,9 +9,19 @@ import { TokensmithError } from '../core/errors.js';
 import { TokenManager } from '../core/manager.js';
 import type { Provider, RequestSigner } from '../core/provider.js';
 import { parseSessionType } from '../kaltura/session-type.js';
-import type { GrantName } from '../oauth2/load-grant.js';
+import { issuerUrl } from '../keycloak/issuer.js';
+import {
+  defaultGrant,
+  type GrantExtras,
+  grantTakes,
+  isGrantName,
+  missingGrantOptions,
+  unknownGrant,
+} from '../oauth2/grant-registry.js';
+import { CLIENT_AUTH_METHODS, type OAuth2CommonOptions } from '../oauth2/options.js';
 import type { Profile } from './profiles.js';
 import { isSecretRef, resolveSecretRef } from './secret-ref.js';
+import { userFileCache } from './user-cache.js';
 
 /** Hooks for the interactive grants, supplied by the CLI (device prompt screen, browser opener). */
 export interface InteractiveHooks {
@@ -23,6 +32,8 @@ export interface InteractiveHooks {
     expiresIn: number;
   }) => void | Promise<void>;
   onDevicePending?: (info: { secondsLeft: number; interval: number }) => void;
+  /** The device login ended (see `DeviceCodeOptions.onEnd`). */
+  onDeviceEnd?: (outcome: 'approved' | 'failed') => void;
   openBrowser?: (url: string) => void | Promise<void>;
 }
 
@@ -81,7 +92,7 @@ export function cacheFor(profile: Profile, v = new ProfileValues(profile)): Cred
   const kind = v.str('cache') ?? 'file';
   switch (kind) {
     case 'file':
-      return new FileCache();
+      return userFileCache();
     case 'memory':
       return new MemoryCache();
     case 'redis': {
@@ -110,14 +121,14 @@ async function buildProvider(
     case 'keycloak':
       return oauthProvider(profile, v, hooks);
     case 'kaltura-app-token': {
-      const { appTokenSession } = await import('../kaltura/app-token-session.js');
+      const { appTokenSession, APP_TOKEN_HASH_TYPES } = await import('../kaltura/app-token-session.js');
       const env = hooks.env ?? process.env;
       return appTokenSession({
         serviceUrl: v.str('service_url')!,
         partnerId: v.num('partner_id')!,
         appTokenId: v.str('app_token_id')!,
         appToken: (await v.secret('app_token'))!,
-        hashType: v.str('hash_type') as never,
+        hashType: v.oneOf('hash_type', APP_TOKEN_HASH_TYPES),
         userId: v.str('user_id'),
         type: v.sessionType(),
         expiry: v.num('expiry'),
@@ -145,55 +156,67 @@ async function buildProvider(
   }
 }
 
-const OAUTH_GRANTS = ['client_credentials', 'password', 'device_code', 'authorization_code', 'refresh_token'];
+/** Profile keys of the grant options a profile can set, by option name (the registry's vocabulary). */
+const GRANT_KEYS: ReadonlyMap<keyof GrantExtras, string> = new Map<keyof GrantExtras, string>([
+  ['username', 'username'],
+  ['password', 'password'],
+  ['refreshToken', 'refresh_token'],
+  ['subjectToken', 'subject_token'],
+  ['subjectTokenType', 'subject_token_type'],
+  ['actorToken', 'actor_token'],
+  ['actorTokenType', 'actor_token_type'],
+  ['requestedTokenType', 'requested_token_type'],
+  ['redirectPort', 'redirect_port'],
+]);
 
 async function oauthProvider(profile: Profile, v: ProfileValues, hooks: InteractiveHooks): Promise<Provider> {
-  const grant = v.str('grant') ?? (v.has('username') ? 'password' : 'client_credentials');
-  if (!OAUTH_GRANTS.includes(grant)) {
-    throw v.invalid('grant', `grant must be one of ${OAUTH_GRANTS.join(', ')} (got "${grant}")`);
+  const grant = v.str('grant') ?? defaultGrant(v.has('username'));
+  if (!isGrantName(grant)) throw v.invalid('grant', unknownGrant(grant).message);
+  // Before any secret is resolved: a key meant for another grant is a mistake, not something to ignore.
+  for (const [option, key] of GRANT_KEYS) {
+    if (v.has(key) && !grantTakes(grant, option)) {
+      throw v.invalid(key, `key "${key}" does not apply to grant "${grant}"`);
+    }
   }
-  const common = {
-    tokenEndpoint: v.str('token_endpoint'),
+  const extras: GrantExtras = {
+    username: v.str('username'),
+    password: await v.secret('password'),
+    refreshToken: await v.secret('refresh_token'),
+    subjectToken: await v.secret('subject_token'),
+    subjectTokenType: v.str('subject_token_type'),
+    actorToken: await v.secret('actor_token'),
+    actorTokenType: v.str('actor_token_type'),
+    requestedTokenType: v.str('requested_token_type'),
+    redirectPort: v.num('redirect_port'),
+    onPrompt: hooks.onDevicePrompt,
+    onPending: hooks.onDevicePending,
+    onEnd: hooks.onDeviceEnd,
+    openBrowser: hooks.openBrowser,
+  };
+  const missing = missingGrantOptions(grant, extras).map((option) => GRANT_KEYS.get(option) ?? option);
+  if (missing[0]) throw v.invalid(missing[0], `grant "${grant}" needs ${missing.join(' and ')}`);
+  const tokenEndpoint = v.str('token_endpoint');
+  let issuer = v.str('issuer');
+  if (profile.type === 'keycloak') {
+    issuer = issuerUrl(v.str('base_url')!, v.str('realm')!, v.bool('legacy_auth_prefix'));
+  } else if (!tokenEndpoint && !issuer) {
+    throw v.invalid('issuer', 'give issuer or token_endpoint');
+  }
+  const common: OAuth2CommonOptions = {
+    issuer,
+    tokenEndpoint,
     revocationEndpoint: v.str('revocation_endpoint'),
     clientId: v.str('client_id')!,
     clientSecret: await v.secret('client_secret'),
-    clientAuth: v.str('client_auth') as never,
+    clientAuth: v.oneOf('client_auth', CLIENT_AUTH_METHODS),
     scope: v.str('scope'),
     audience: v.str('audience'),
     resource: v.strs('resource'),
     allowInsecureHttp: v.bool('allow_insecure_http'),
   };
-  const byGrant: Record<string, unknown> = {};
-  if (grant === 'password') {
-    if (!v.has('username')) throw v.invalid('username', 'grant "password" needs username and password');
-    byGrant.username = v.str('username');
-    byGrant.password = await v.secret('password');
-    if (!byGrant.password) throw v.invalid('password', 'grant "password" needs password');
-  } else if (grant === 'refresh_token') {
-    byGrant.refreshToken = await v.secret('refresh_token');
-    if (!byGrant.refreshToken) throw v.invalid('refresh_token', 'grant "refresh_token" needs refresh_token');
-  } else if (grant === 'device_code') {
-    byGrant.onPrompt = hooks.onDevicePrompt;
-    byGrant.onPending = hooks.onDevicePending;
-  } else if (grant === 'authorization_code') {
-    byGrant.openBrowser = hooks.openBrowser;
-    byGrant.redirectPort = v.num('redirect_port');
-  }
-  if (profile.type === 'keycloak') {
-    const { provider } = await import('../keycloak/index.js');
-    return provider({
-      baseUrl: v.str('base_url')!,
-      realm: v.str('realm')!,
-      legacyAuthPrefix: v.bool('legacy_auth_prefix'),
-      grant,
-      ...common,
-      ...byGrant,
-    } as never);
-  }
-  if (!common.tokenEndpoint && !v.has('issuer')) throw v.invalid('issuer', 'give issuer or token_endpoint');
-  const { loadGrant } = await import('../oauth2/load-grant.js');
-  const make = await loadGrant(grant as GrantName);
-  return make({ ...common, issuer: v.str('issuer'), ...byGrant } as never);
+  // The grant's module is imported only when a credential must be obtained, not on a cache hit.
+  const { lazyGrantProvider } = await import('../oauth2/load-grant.js');
+  return lazyGrantProvider(grant, common, extras);
 }
 
 /** Typed reads of a validated profile's values, with file:line in every error. */
@@ -222,6 +245,17 @@ class ProfileValues {
   bool(key: string): boolean | undefined {
     const value = this.profile.values[key];
     return typeof value === 'boolean' ? value : undefined;
+  }
+
+  /** A string that must be one of `allowed`, typed as such. */
+  oneOf<T extends string>(key: string, allowed: readonly T[]): T | undefined {
+    const text = this.str(key);
+    if (text === undefined) return undefined;
+    const found = allowed.find((a) => a === text);
+    if (found === undefined) {
+      throw this.invalid(key, `${key} must be one of ${allowed.join(', ')} (got "${text}")`);
+    }
+    return found;
   }
 
   sessionType(): number | undefined {

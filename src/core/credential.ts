@@ -1,6 +1,9 @@
 import { inspect } from 'node:util';
 import { TokensmithError } from './errors.js';
 import { REDACTED, registerSecret } from './redact.js';
+import { terminalSafe } from './terminal-text.js';
+import { clampExpiry, isTimeInRange, MAX_LIFETIME_MS } from './time-bounds.js';
+import { checkTokenValue, isHeaderSafeToken } from './token-value.js';
 
 /** Everything a credential holds, as stored by caches. Contains secrets: never log it. */
 export interface CredentialRecord {
@@ -52,37 +55,86 @@ export type CredentialSummary = Omit<CredentialRecord, 'token' | 'refreshToken' 
 export class Credential {
   readonly #record: CredentialRecord;
 
+  /**
+   * Checks what every provider hands over: the token values must be header-safe (see
+   * `checkTokenValue`; `ERR_RESPONSE_INVALID_FIELD` naming the field), the times finite; expiries are
+   * clamped to at most 10 years after `obtainedAt` (see `MAX_LIFETIME_SECONDS`), and `subject`, shown
+   * to people, is made terminal-safe.
+   */
   constructor(record: CredentialRecord) {
     if (typeof record.token !== 'string' || record.token.length === 0) {
       throw new TokensmithError('ERR_RESPONSE_MISSING_FIELD', 'credential has no token', { field: 'token' });
     }
-    this.#record = Object.freeze({ ...record });
     registerSecret(record.token, 'transient');
     registerSecret(record.refreshToken, 'transient');
     registerSecret(record.idToken, 'transient');
+    checkTokenValue(record.token, 'token');
+    checkTokenValue(record.tokenType, 'tokenType');
+    if (record.refreshToken !== undefined) checkTokenValue(record.refreshToken, 'refreshToken');
+    if (record.idToken !== undefined) checkTokenValue(record.idToken, 'idToken');
+    const headerProblem = record.headers === undefined ? undefined : unsafeHeader(record.headers);
+    if (headerProblem) {
+      throw new TokensmithError('ERR_RESPONSE_INVALID_FIELD', `credential header ${headerProblem}`, {
+        field: 'headers',
+      });
+    }
+    if (!isTimeInRange(record.obtainedAt)) {
+      throw new TokensmithError('ERR_RESPONSE_INVALID_FIELD', 'credential "obtainedAt" is not a valid time', {
+        field: 'obtainedAt',
+      });
+    }
+    const checked: CredentialRecord = { ...record };
+    for (const field of ['expiresAt', 'refreshExpiresAt'] as const) {
+      const value = record[field];
+      if (value === undefined) continue;
+      if (typeof value !== 'number' || Number.isNaN(value)) {
+        throw new TokensmithError('ERR_RESPONSE_INVALID_FIELD', `credential "${field}" is not a time`, {
+          field,
+        });
+      }
+      checked[field] = clampExpiry(value, record.obtainedAt);
+    }
+    if (record.subject !== undefined) checked.subject = terminalSafe(record.subject);
+    this.#record = Object.freeze(checked);
   }
 
-  /** Build a credential from a cached record, checking its shape. */
+  /**
+   * Build a credential from a cached record, checking its shape: any malformed field, a token that
+   * is not header-safe or a time out of range (an expiry more than 10 years after `obtainedAt`) is
+   * `ERR_CACHE_CORRUPT`, so the cache treats the entry as a miss and the manager renews it.
+   */
   static fromRecord(value: unknown): Credential {
     if (!value || typeof value !== 'object') {
       throw new TokensmithError('ERR_CACHE_CORRUPT', 'cache entry is not an object');
     }
     const r = value as Partial<CredentialRecord>;
-    const bad = (field: string) =>
-      new TokensmithError('ERR_CACHE_CORRUPT', `cache entry field "${field}" is missing or malformed`, {
+    const bad = (field: string, why = 'is missing or malformed') =>
+      new TokensmithError('ERR_CACHE_CORRUPT', `cache entry field "${field}" ${why}`, {
         field,
+        source: 'cache entry',
       });
+    const unsafe = (field: string) => bad(field, 'is not a header-safe token');
     if (r.v !== 1) throw bad('v');
     if (typeof r.kind !== 'string') throw bad('kind');
     if (typeof r.token !== 'string' || !r.token) throw bad('token');
+    if (!isHeaderSafeToken(r.token)) throw unsafe('token');
     if (typeof r.tokenType !== 'string') throw bad('tokenType');
+    if (!isHeaderSafeToken(r.tokenType)) throw unsafe('tokenType');
     if (typeof r.obtainedAt !== 'number') throw bad('obtainedAt');
-    if (r.expiresAt !== undefined && typeof r.expiresAt !== 'number') throw bad('expiresAt');
+    if (!isTimeInRange(r.obtainedAt) || r.obtainedAt < 0) throw bad('obtainedAt', 'is out of range');
+    for (const field of ['expiresAt', 'refreshExpiresAt'] as const) {
+      const t = r[field];
+      if (t === undefined) continue;
+      if (typeof t !== 'number') throw bad(field);
+      if (!Number.isFinite(t) || t < 0 || t > r.obtainedAt + MAX_LIFETIME_MS)
+        throw bad(field, 'is out of range');
+    }
     if (r.refreshToken !== undefined && typeof r.refreshToken !== 'string') throw bad('refreshToken');
-    if (r.refreshExpiresAt !== undefined && typeof r.refreshExpiresAt !== 'number')
-      throw bad('refreshExpiresAt');
+    if (r.refreshToken !== undefined && !isHeaderSafeToken(r.refreshToken)) throw unsafe('refreshToken');
+    if (r.idToken !== undefined && !isHeaderSafeToken(r.idToken)) throw unsafe('idToken');
     if (r.headers !== undefined && (typeof r.headers !== 'object' || r.headers === null))
       throw bad('headers');
+    if (r.headers !== undefined && unsafeHeader(r.headers)) throw bad('headers', 'holds an unsafe header');
     return new Credential(r as CredentialRecord);
   }
 
@@ -169,4 +221,17 @@ export class Credential {
   [inspect.custom](): string {
     return `Credential ${inspect(this.summary())}`;
   }
+}
+
+// RFC 9110 field-name (token) and a field value without CR, LF, NUL or other controls.
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const HEADER_VALUE = /^[\u0020-\u007e]*$/;
+
+/** Why `headers` cannot be sent as they are, or undefined when they can. Never quotes a value. */
+function unsafeHeader(headers: Record<string, unknown>): string | undefined {
+  for (const [name, value] of Object.entries(headers)) {
+    if (!HEADER_NAME.test(name)) return 'has a name that is not an HTTP token';
+    if (typeof value !== 'string' || !HEADER_VALUE.test(value)) return `"${name}" has an unsafe value`;
+  }
+  return undefined;
 }

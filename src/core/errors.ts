@@ -1,4 +1,5 @@
 import { redact } from './redact.js';
+import { terminalSafe } from './terminal-text.js';
 
 /**
  * Every stable error code tokensmith throws. Codes never change meaning once released;
@@ -14,6 +15,7 @@ export type ErrorCode =
   | 'ERR_TIMEOUT'
   | 'ERR_ABORTED'
   | 'ERR_HTTP_STATUS'
+  | 'ERR_REDIRECT_REFUSED'
   // malformed responses
   | 'ERR_RESPONSE_EMPTY'
   | 'ERR_RESPONSE_NOT_JSON'
@@ -38,6 +40,10 @@ export type ErrorCode =
   | 'ERR_LOGIN_REQUIRED'
   | 'ERR_STATE_MISMATCH'
   | 'ERR_AUTHORIZATION_DENIED'
+  // requests the proxy refuses to forward
+  | 'ERR_HOST_NOT_ALLOWED'
+  | 'ERR_ORIGIN_NOT_ALLOWED'
+  | 'ERR_PATH_INVALID'
   // caches
   | 'ERR_CACHE_CORRUPT'
   | 'ERR_CACHE_UNAVAILABLE'
@@ -45,9 +51,7 @@ export type ErrorCode =
   // vendors
   | 'ERR_KS_INVALID'
   | 'ERR_KALTURA_API'
-  | 'ERR_KALLIOPE_AUTH'
-  // our own HTTP API calls
-  | 'ERR_UNAUTHORIZED';
+  | 'ERR_KALLIOPE_AUTH';
 
 /** Extra, secret-free facts an error may carry. */
 export interface ErrorDetails {
@@ -67,7 +71,9 @@ export interface ErrorDetails {
 
 /**
  * The one error type tokensmith throws. `message` and `cause` are redacted when the error is built,
- * so no registered secret (see {@link registerSecret}) can reach a log, a terminal or a stack trace.
+ * so no registered secret (see {@link registerSecret}) can reach a log, a terminal or a stack trace;
+ * they and the server's `error`, `error_description` and `vendorCode` are also made terminal-safe
+ * (see {@link terminalSafe}), since they often quote a server, which may send escape sequences.
  */
 export class TokensmithError extends Error {
   /** Stable machine-readable code. */
@@ -86,14 +92,18 @@ export class TokensmithError extends Error {
   readonly source?: string;
 
   constructor(code: ErrorCode, message: string, options: ErrorDetails & { cause?: unknown } = {}) {
-    super(redact(message), options.cause === undefined ? undefined : { cause: redactCause(options.cause) });
+    super(
+      redact(terminalSafe(message)),
+      options.cause === undefined ? undefined : { cause: redactCause(options.cause) },
+    );
     this.name = 'TokensmithError';
     this.code = code;
     if (options.status !== undefined) this.status = options.status;
     if (options.field !== undefined) this.field = options.field;
-    if (options.error !== undefined) this.error = redact(options.error);
-    if (options.error_description !== undefined) this.error_description = redact(options.error_description);
-    if (options.vendorCode !== undefined) this.vendorCode = options.vendorCode;
+    if (options.error !== undefined) this.error = redact(terminalSafe(options.error));
+    if (options.error_description !== undefined)
+      this.error_description = redact(terminalSafe(options.error_description));
+    if (options.vendorCode !== undefined) this.vendorCode = terminalSafe(options.vendorCode);
     if (options.source !== undefined) this.source = options.source;
   }
 }
@@ -107,14 +117,14 @@ export function isTokensmithError(err: unknown, ...codes: ErrorCode[]): err is T
 function redactCause(cause: unknown): unknown {
   if (cause instanceof TokensmithError) return cause;
   if (cause instanceof Error) {
-    const copy = new Error(redact(cause.message));
+    const copy = new Error(redact(terminalSafe(cause.message)));
     copy.name = cause.name;
-    copy.stack = redact(cause.stack ?? '');
+    copy.stack = redact(terminalSafe(cause.stack ?? '', { multiline: true }));
     const code = (cause as { code?: unknown }).code;
     if (typeof code === 'string') (copy as Error & { code: string }).code = code;
     if (cause.cause !== undefined) (copy as Error).cause = redactCause(cause.cause);
     return copy;
   }
-  if (typeof cause === 'string') return redact(cause);
+  if (typeof cause === 'string') return redact(terminalSafe(cause));
   return undefined;
 }

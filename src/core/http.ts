@@ -1,6 +1,7 @@
 import { TokensmithError } from './errors.js';
 import { getLogger } from './log.js';
-import { redact, redactValue } from './redact.js';
+import { maskAnswer, redact, redactValue } from './redact.js';
+import { followRedirects, withoutBodyHeaders } from './redirect-policy.js';
 import { type RetryOptions, retryPolicy, sendWithRetry } from './retry.js';
 
 /** The `fetch` signature tokensmith injects everywhere (the global one by default). */
@@ -8,6 +9,9 @@ export type FetchLike = (input: string | URL | Request, init?: RequestInit) => P
 
 /** Largest response body tokensmith reads from an auth server (1 MiB); larger answers are refused. */
 export const MAX_RESPONSE_BYTES = 1024 * 1024;
+
+/** Answers larger than this are previewed in debug lines by their size only. */
+const MAX_PREVIEW_BYTES = 64 * 1024;
 
 /** Default time limit for one HTTP exchange with an auth server. */
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -91,7 +95,14 @@ export async function readBodyLimited(
     }
     chunks.push(value);
   }
-  return Buffer.concat(chunks);
+  const body = Buffer.concat(chunks);
+  if (log.enabled('debug')) {
+    log.debug(`${source} sent ${size} bytes`, {
+      status: response.status,
+      body: previewBody(body, response.headers.get('content-type')),
+    });
+  }
+  return body;
 }
 
 /** A failure while a body streams in: the connection dropped, or the exchange's time limit fired. */
@@ -128,7 +139,9 @@ export interface HttpClientOptions {
 
 /**
  * A fetch that enforces a timeout, turns transport failures into `ERR_NETWORK` / `ERR_TIMEOUT`,
- * and logs each exchange at debug level with secrets redacted.
+ * and logs each exchange at debug level with secrets redacted. Redirects are followed by
+ * {@link fetchFollowingRedirects} within the request's origin, whatever `init.redirect` says
+ * (oauth4webapi asks for `manual`): a redirect elsewhere is `ERR_REDIRECT_REFUSED`.
  */
 export function createHttpClient(options: HttpClientOptions = {}): FetchLike {
   const base = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
@@ -145,8 +158,9 @@ export function createHttpClient(options: HttpClientOptions = {}): FetchLike {
     }
     let response: Response;
     try {
-      response = await base(input, { ...init, signal });
+      response = await fetchFollowingRedirects(base, input, { ...init, signal }, { source: options.source });
     } catch (cause) {
+      if (cause instanceof TokensmithError) throw cause; // a refused redirect
       if (timeout.aborted) {
         throw new TokensmithError(
           'ERR_TIMEOUT',
@@ -170,9 +184,13 @@ export function createHttpClient(options: HttpClientOptions = {}): FetchLike {
       );
     }
     if (log.enabled('debug')) {
+      // Status, type, size and time only: the body is previewed by readBodyLimited, which reads it
+      // anyway (bounded), so no log level reads more of an answer than the caller does.
       const ms = (performance.now() - started).toFixed(1);
-      const preview = await previewBody(response);
-      log.debug(`← ${response.status} ${method} ${redactUrl(url)} (${ms} ms)`, { body: preview });
+      log.debug(`← ${response.status} ${method} ${redactUrl(url)} (${ms} ms)`, {
+        type: response.headers.get('content-type') ?? undefined,
+        length: response.headers.get('content-length') ?? undefined,
+      });
     }
     return response;
   };
@@ -197,6 +215,45 @@ export function isReplayableBody(input: string | URL | Request, init: RequestIni
   return !(body instanceof ReadableStream) && !(Symbol.asyncIterator in Object(body));
 }
 
+/** Options for {@link fetchFollowingRedirects}. */
+export interface FollowingOptions {
+  /** The origin the request's secret belongs to (default: the request's own). */
+  origin?: string;
+  /** Who sends, for error details. */
+  source?: string;
+}
+
+/**
+ * Send `input` with `send` under the redirect policy (`redirect-policy.ts`): every hop goes out with
+ * `redirect: 'manual'` and redirects are followed here, within `options.origin`, at most 5, never
+ * from https to http. The first hop is `input` and `init` as given; later hops are rebuilt from them.
+ */
+export function fetchFollowingRedirects(
+  send: FetchLike,
+  input: string | URL | Request,
+  init: RequestInit = {},
+  options: FollowingOptions = {},
+): Promise<Response> {
+  const request = input instanceof Request ? input : undefined;
+  const headers = init.headers ?? request?.headers;
+  return followRedirects(
+    request ? request.url : String(input),
+    init.method ?? request?.method ?? 'GET',
+    (hop) =>
+      hop.index === 0
+        ? send(input, { ...init, redirect: 'manual' })
+        : send(hop.url.href, {
+            ...init,
+            method: hop.method,
+            headers: hop.withBody ? headers : withoutBodyHeaders(headers),
+            // Only reached with a body when it is replayable: then it is in `init`, not in a Request.
+            body: hop.withBody ? init.body : undefined,
+            redirect: 'manual',
+          }),
+    { origin: options.origin, source: options.source, replayableBody: isReplayableBody(input, init) },
+  );
+}
+
 /** URL without query string or credentials, for messages. */
 export function redactUrl(url: string): string {
   try {
@@ -215,6 +272,11 @@ function networkReason(cause: unknown): string {
   return inner?.code ?? inner?.message ?? (cause instanceof Error ? cause.message : 'unknown error');
 }
 
+/**
+ * What a debug line shows of a request body we send: form and JSON bodies with secret-named fields
+ * masked (every secret we send was registered when it was read, so it is masked anywhere else);
+ * other bodies as their size.
+ */
 function describeBody(body: unknown): unknown {
   if (body === undefined || body === null) return undefined;
   if (body instanceof URLSearchParams) return redactValue(body);
@@ -233,16 +295,19 @@ function describeBody(body: unknown): unknown {
   return '[binary body]';
 }
 
-async function previewBody(response: Response): Promise<unknown> {
-  try {
-    const text = await response.clone().text();
-    if (text.length > 4096) return `[${text.length} chars]`;
+/**
+ * What a debug line shows of an answer. It is logged before the code that reads the answer has
+ * registered the secrets in it, so only its shape is shown (see {@link maskAnswer}): a JSON answer
+ * keeps its structure and its descriptive fields; any other body is shown as its size and type.
+ */
+function previewBody(body: Buffer, contentType: string | null): unknown {
+  if (body.length === 0) return undefined;
+  if (body.length <= MAX_PREVIEW_BYTES) {
     try {
-      return redactValue(JSON.parse(text));
+      return maskAnswer(JSON.parse(body.toString('utf8')));
     } catch {
-      return redact(text.slice(0, 200));
+      /* not JSON */
     }
-  } catch {
-    return '[unreadable]';
   }
+  return `[${body.length} bytes${contentType ? ` ${contentType.split(';')[0]}` : ''}]`;
 }

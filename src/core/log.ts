@@ -1,5 +1,6 @@
 import { format } from 'node:util';
 import { redact, redactValue } from './redact.js';
+import { terminalSafe } from './terminal-text.js';
 
 /** Log levels, most verbose first. */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -56,7 +57,8 @@ function write(level: LogLevel, scope: string, msg: string, fields?: Record<stri
     return;
   }
   const rest = safeFields && Object.keys(safeFields).length > 0 ? ` ${format('%o', safeFields)}` : '';
-  state.sink(redact(`tokensmith ${level} [${scope}] ${safeMsg}${rest}`.replace(/\n\s*/g, ' ')));
+  // One line, without escape sequences: messages may quote a server (JSON lines escape them anyway).
+  state.sink(redact(terminalSafe(`tokensmith ${level} [${scope}] ${safeMsg}${rest}`.replace(/\n\s*/g, ' '))));
 }
 
 /** A logger for one module (`scope` names it in every line). */

@@ -156,10 +156,13 @@ export class TokenManager {
   }
 
   async #renew(force: boolean, rejected: string | undefined, ctx: AcquireContext): Promise<Credential> {
-    const usable = (c: Credential | undefined): c is Credential =>
-      !!c && this.#isFresh(c) && (!force || c.token !== rejected);
     // Lock-free read first: most of the time another process (or an earlier run) has it already.
     const seen = await this.#read();
+    // A forced renewal in a process that holds no credential yet (a new CLI run) refuses the cached
+    // token it finds; only a token someone else writes after this read is taken instead of renewing.
+    const refused = force ? (rejected ?? seen?.token) : undefined;
+    const usable = (c: Credential | undefined): c is Credential =>
+      !!c && this.#isFresh(c) && (!force || c.token !== refused);
     if (usable(seen)) return this.#adopt(seen, 'cache');
     return this.cache.withLock(this.key, async () => {
       const cached = await this.#read();

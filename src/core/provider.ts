@@ -47,6 +47,11 @@ export interface SignableRequest {
  */
 export interface RequestSigner {
   readonly kind: string;
+  /**
+   * The one origin its headers are for (`https://pbx.example.com`), when it has one: `authFetch`
+   * then signs requests to that origin only and sends others without its headers.
+   */
+  readonly origin?: string;
   /** Headers for this one request. */
   sign(request: SignableRequest): Promise<Record<string, string>>;
   /** Called once when the API answered 401, before the request is replayed (refetch salt, ...). */

@@ -97,17 +97,38 @@ export function isSecretKey(key: string): boolean {
 }
 
 const JWT = /\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
-const BEARER = /\b(Bearer|Basic|DPoP)\s+[A-Za-z0-9._~+/=-]{6,}/gi;
+const BEARER = /\b(Bearer|Basic|DPoP)(\s+)([A-Za-z0-9._~+/=-]{6,})/gi;
 const KEY_VALUE =
-  /\b(password|passwd|client_secret|secret|access_token|refresh_token|id_token|subject_token|actor_token|device_code|code_verifier|ks|token|assertion|client_assertion|Digest)(["']?\s*[:=]\s*["']?)([^\s"'&,;]+)/gi;
+  /\b(password|passwd|client_secret|secret|access_token|refresh_token|id_token|subject_token|actor_token|device_code|code_verifier|ks|token|assertion|client_assertion|Digest)(["']?)(\s*[:=]\s*)(["']?)([^\s"'&,;]+)/gi;
+/** A plain word (letters, lower case after an optional capital): prose, not a credential. */
+const WORD = /^[A-Za-z][a-z]*$/;
+
+/**
+ * Mask the value in `key=value`, `"key": "value"`, `key:value` and `key: value`. In the last form,
+ * the only one prose uses ("password: standard input was empty"), a plain word is left alone; a
+ * value is masked when it is quoted, follows `=` or a bare colon, or does not read as a word.
+ */
+function maskKeyValue(
+  match: string,
+  key: string,
+  keyQuote: string,
+  sep: string,
+  valueQuote: string,
+  value: string,
+): string {
+  const prose = !keyQuote && !valueQuote && !sep.includes('=') && /:\s/.test(sep) && WORD.test(value);
+  return prose ? match : `${key}${keyQuote}${sep}${valueQuote}${MASK}`;
+}
 
 /** Return `text` with every registered secret, JWT, bearer credential and `secret=value` pair masked. */
 export function redact(text: string): string {
   if (!text) return text;
   return replaceRegistered(text)
     .replace(JWT, MASK)
-    .replace(BEARER, (_m, scheme: string) => `${scheme} ${MASK}`)
-    .replace(KEY_VALUE, (_m, key: string, sep: string) => `${key}${sep}${MASK}`);
+    .replace(BEARER, (m, scheme: string, space: string, credential: string) =>
+      WORD.test(credential) ? m : `${scheme}${space}${MASK}`,
+    )
+    .replace(KEY_VALUE, maskKeyValue);
 }
 
 /** Deep copy of a JSON-like value with secret keys masked and every string passed through {@link redact}. */
@@ -123,6 +144,41 @@ export function redactValue(value: unknown, depth = 0): unknown {
     for (const [k, v] of Object.entries(value)) {
       out[k] = isSecretKey(k) && v !== undefined && v !== null && v !== '' ? MASK : redactValue(v, depth + 1);
     }
+    return out;
+  }
+  return value;
+}
+
+/**
+ * Fields of an answer that describe the exchange rather than carry a credential: OAuth errors and
+ * token metadata, discovery endpoints and lists, Kaltura's error and object type.
+ */
+const DESCRIPTIVE_KEY =
+  /^(?:error|error_description|error_uri|token_type|scope|issuer|objectType|code|message)$|_(?:endpoint|uri|supported)$/;
+/** Longest array or object a preview shows in full. */
+const PREVIEW_ITEMS = 20;
+
+/**
+ * A server's answer as a debug line may show it before the secrets in it are registered: the
+ * structure, numbers, booleans and null are kept; a string is kept (redacted) only under a
+ * descriptive key, every other string, including an answer that is a bare string (Kaltura's
+ * `session.start` answers with the KS alone), becomes `[N chars]`. The rule needs no knowledge of
+ * where each scheme puts its secrets, so a new field or a new scheme cannot leak through it.
+ */
+export function maskAnswer(value: unknown, key?: string, depth = 0): unknown {
+  if (depth > 8) return '[…]';
+  if (typeof value === 'string') {
+    return key !== undefined && DESCRIPTIVE_KEY.test(key) ? redact(value) : `[${value.length} chars]`;
+  }
+  if (Array.isArray(value)) {
+    const shown = value.slice(0, PREVIEW_ITEMS).map((v) => maskAnswer(v, key, depth + 1));
+    return value.length > PREVIEW_ITEMS ? [...shown, `[+${value.length - PREVIEW_ITEMS} more]`] : shown;
+  }
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value);
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of entries.slice(0, PREVIEW_ITEMS)) out[k] = maskAnswer(v, k, depth + 1);
+    if (entries.length > PREVIEW_ITEMS) out['…'] = `[+${entries.length - PREVIEW_ITEMS} more fields]`;
     return out;
   }
   return value;

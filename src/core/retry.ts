@@ -19,6 +19,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type ErrorCode, isTokensmithError, TokensmithError } from './errors.js';
 import { getLogger } from './log.js';
+import { isoTime } from './time-bounds.js';
 
 const log = getLogger('retry');
 
@@ -225,7 +226,8 @@ function tooLongToWait(
   limitMs: number,
   n: number,
 ): TokensmithError {
-  const when = new Date(Date.now() + waitMs).toISOString();
+  // A server may ask for 10^14 s: beyond what a Date holds, so say so rather than throw.
+  const when = isoTime(Date.now() + waitMs) ?? 'a time no calendar holds';
   return new TokensmithError(
     'ERR_HTTP_STATUS',
     `${request.label} answered HTTP ${status} asking to retry in ${Math.ceil(waitMs / 1000)} s, ` +

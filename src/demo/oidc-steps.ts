@@ -3,6 +3,7 @@ import { completeLogin } from '../emulators/oidc/robot.js';
 import type { OidcEmulator } from '../emulators/oidc/server.js';
 import { authFetch } from '../fetch/auth-fetch.js';
 import * as oauth2 from '../oauth2/index.js';
+import { describeVerifiedIdToken } from './id-token.js';
 import type { DemoStep } from './types.js';
 
 /** Demo steps against the OpenID provider emulator. */
@@ -34,7 +35,9 @@ export function oidcSteps(emu: OidcEmulator, api: { url: string }): DemoStep[] {
             scope: 'openid profile',
           })
           .acquire({});
-        return `user ${c.subject}, ID token verified, refresh token ${c.refreshToken ? 'received' : 'missing'}`;
+        // Said only after checking it here: the library skips the signature when no jwks_uri is known.
+        const idToken = await describeVerifiedIdToken(c.idToken, client.issuer, client.clientId);
+        return `user ${c.subject}, ${idToken}, refresh token ${c.refreshToken ? 'received' : 'missing'}`;
       },
     },
     {

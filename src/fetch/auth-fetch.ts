@@ -2,6 +2,13 @@ import { type FetchLike, isReplayableBody } from '../core/http.js';
 import { getLogger } from '../core/log.js';
 import { TokenManager } from '../core/manager.js';
 import { isRequestSigner, type Provider, type RequestSigner } from '../core/provider.js';
+import {
+  followRedirects,
+  originAllowList,
+  parseOrigin,
+  type RedirectHop,
+  withoutBodyHeaders,
+} from '../core/redirect-policy.js';
 
 const log = getLogger('authFetch');
 
@@ -9,17 +16,35 @@ const log = getLogger('authFetch');
 export interface AuthFetchOptions {
   /** The fetch that sends requests to the API (default: the global one). */
   fetch?: FetchLike;
+  /**
+   * Origins that receive the credential, e.g. `['https://api.example.com']`. A request to any other
+   * origin is sent as the caller made it, without credentials, and its 401 renews nothing.
+   *
+   * Default: the signer's own origin for a per-request signer that names one (a Kalliope signer
+   * signs for its PBX only). For a TokenManager or Provider, every origin: a token source knows where
+   * tokens come from, not the API they are for, and taking the first request's origin would let
+   * whoever chose that URL decide. Give `origins` whenever a URL may come from outside your code
+   * (user input, links in API answers). Whatever the list, a request's credentials never follow a
+   * redirect off its own origin (see `core/redirect-policy.ts`).
+   */
+  origins?: readonly string[];
 }
 
 /** Headers for a request; `rejected` is the token of the attempt the API answered 401 to. */
 type HeaderSource = (
-  request: Request,
+  target: { method: string; url: string },
   rejected?: string,
 ) => Promise<{ headers: Record<string, string>; token?: string }>;
 
 /**
- * A `fetch` that puts credentials on every request. On a 401 it renews the credential once and
- * replays the request once, when its body can be replayed; it never retries more than that.
+ * A `fetch` that puts credentials on every request to the origins it covers (see
+ * {@link AuthFetchOptions.origins}). On a 401 it renews the credential once and replays the request
+ * once, when its body can be replayed; it never retries more than that.
+ *
+ * Redirects of a request with credentials are followed here (at most 5), each hop with freshly
+ * issued headers, and only within the request's origin: a redirect to another origin, or from https
+ * to http, is `ERR_REDIRECT_REFUSED` (never followed without the credentials, so the caller sees
+ * where the API pointed). `redirect: 'manual'` or `'error'` in `init` is honoured as fetch would.
  */
 export function authFetch(
   source: TokenManager | Provider | RequestSigner,
@@ -28,39 +53,77 @@ export function authFetch(
   const send = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   const headersFor = headerSource(source);
   const onUnauthorized = isRequestSigner(source) ? source.onUnauthorized?.bind(source) : undefined;
+  const covers = credentialOrigins(source, options.origins);
 
   return async (input, init) => {
     const request = new Request(input, init);
-    const spare = isReplayableBody(input, init) ? request.clone() : undefined;
-    const issued = await headersFor(request);
-    const first = await send(withHeaders(request, issued.headers));
-    if (first.status !== 401 || !spare) return first;
+    const url = new URL(request.url);
+    if (!covers(url.origin)) {
+      log.debug('origin outside the credential origins: sent without credentials', { origin: url.origin });
+      return send(input, init);
+    }
+    const replayable = isReplayableBody(input, init);
+    // An in-memory body is read once so every hop and the replay can send it; a stream is sent once.
+    const body = request.body === null ? null : replayable ? await request.arrayBuffer() : request.body;
+    const signal = init?.signal ?? (input instanceof Request ? input.signal : undefined);
+    let lastToken: string | undefined;
+
+    const sendHop = async (hop: RedirectHop, rejected: string | undefined, redirect: RequestRedirect) => {
+      const issued = await headersFor({ method: hop.method, url: hop.url.href }, rejected);
+      lastToken = issued.token;
+      const headers = hop.withBody ? new Headers(request.headers) : withoutBodyHeaders(request.headers);
+      for (const [name, value] of Object.entries(issued.headers)) headers.set(name, value);
+      // `duplex` is required by Node's fetch whenever the body is a stream.
+      const hopInit = { method: hop.method, headers, body: hop.withBody ? body : null, redirect, signal };
+      return send(hop.url.href, { ...hopInit, duplex: 'half' } as RequestInit);
+    };
+    const exchange = (rejected?: string) => {
+      if (request.redirect !== 'follow') {
+        const only = { url, method: request.method, withBody: true, index: 0 };
+        return sendHop(only, rejected, request.redirect);
+      }
+      return followRedirects(
+        url,
+        request.method,
+        (hop) => sendHop(hop, hop.index === 0 ? rejected : undefined, 'manual'),
+        { replayableBody: replayable, source: 'authFetch' },
+      );
+    };
+
+    const first = await exchange();
+    if (first.status !== 401 || !replayable) return first;
     log.debug('API answered 401; renewing the credential and replaying once', {
-      url: spare.url.split('?')[0],
+      url: request.url.split('?')[0],
     });
     await first.body?.cancel().catch(() => {});
     if (onUnauthorized) await onUnauthorized(first);
     // Renew unless another request already did since this one's token was issued.
-    return send(withHeaders(spare, (await headersFor(spare, issued.token ?? '')).headers));
+    return exchange(lastToken ?? '');
   };
+}
+
+/** Which origins get credentials: the explicit list, else a signer's own origin, else all. */
+function credentialOrigins(
+  source: TokenManager | Provider | RequestSigner,
+  origins: readonly string[] | undefined,
+): (origin: string) => boolean {
+  if (origins !== undefined) return originAllowList(origins, 'authFetch origins');
+  if (isRequestSigner(source) && source.origin !== undefined) {
+    const own = parseOrigin(source.origin, `${source.kind} signer origin`);
+    return (origin) => origin === own;
+  }
+  return () => true;
 }
 
 function headerSource(source: TokenManager | Provider | RequestSigner): HeaderSource {
   if (isRequestSigner(source)) {
-    return async (request) => ({ headers: await source.sign({ method: request.method, url: request.url }) });
+    return async (target) => ({ headers: await source.sign(target) });
   }
   const manager = source instanceof TokenManager ? source : new TokenManager(source);
-  return async (_request, rejected) => {
+  return async (_target, rejected) => {
     const credential = await manager.getCredential(
       rejected === undefined ? {} : { forceRefresh: true, rejectedToken: rejected },
     );
     return { headers: credential.headers, token: credential.token };
   };
-}
-
-function withHeaders(request: Request, headers: Record<string, string>): Request {
-  const merged = new Headers(request.headers);
-  for (const [name, value] of Object.entries(headers)) merged.set(name, value);
-  // `duplex` is required by Node's fetch whenever the body is a stream.
-  return new Request(request, { headers: merged, duplex: 'half' } as RequestInit);
 }

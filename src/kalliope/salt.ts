@@ -1,6 +1,7 @@
 /**
  * The tenant salt: `GET /rest/salt/{domain}` (anonymous, `Accept: application/json`, answer
- * `{"salt": "…"}`), cached per host and domain with one fetch in flight per key.
+ * `{"salt": "…"}`), cached per host and domain with one fetch in flight per key. The salt decides the
+ * digest, so only the PBX's own answer counts: a redirect to another origin is `ERR_REDIRECT_REFUSED`.
  */
 import { TokensmithError } from '../core/errors.js';
 import { createHttpClient, type FetchLike, readBodyLimited, serverDate } from '../core/http.js';

@@ -54,6 +54,11 @@ export interface KalliopeSigner extends RequestSigner {
   readonly kind: 'kalliope';
   /** `scheme://host[:port]`. */
   readonly baseUrl: string;
+  /**
+   * The PBX's origin: the only one this signer signs for. `authFetch(signer)` sends requests to
+   * other origins without `X-authenticate`; `sign()` refuses them.
+   */
+  readonly origin: string;
   readonly username: string;
   readonly domain: string;
   /** Current estimate of server clock minus local clock, ms. */
@@ -129,6 +134,10 @@ class Signer implements KalliopeSigner {
     this.#clock = new ClockSkew(this.#now);
   }
 
+  get origin(): string {
+    return new URL(this.baseUrl).origin;
+  }
+
   get clockOffsetMs(): number {
     return this.#clock.offsetMs;
   }
@@ -141,8 +150,8 @@ class Signer implements KalliopeSigner {
       throw configError('cannot sign a request without an absolute URL');
     }
     // The digest allows offline password guessing: never hand it to another host.
-    if (origin !== this.baseUrl) {
-      throw configError(`refusing to sign a request to ${origin}; this signer is for ${this.baseUrl}`);
+    if (origin !== this.origin) {
+      throw configError(`refusing to sign a request to ${origin}; this signer is for ${this.origin}`);
     }
     const { name, value } = await this.header();
     return { [name]: value };
@@ -205,7 +214,8 @@ class Signer implements KalliopeSigner {
 
 /**
  * A signer for one Kalliope PBX, tenant and user. Use it with `authFetch(signer)`: every request
- * gets a new header, and a 401 refetches the salt once and replays the request.
+ * to the PBX's origin gets a new header (requests elsewhere go out unsigned), a redirect is followed
+ * only within that origin, and a 401 refetches the salt once and replays the request.
  *
  * Throws `ERR_CONFIG_INVALID` for bad options and `ERR_INSECURE_HTTP` for plain http to a
  * non-loopback host without `allowInsecureHttp`.

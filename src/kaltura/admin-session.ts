@@ -6,6 +6,7 @@ import { TokensmithError } from '../core/errors.js';
 import type { FetchLike } from '../core/http.js';
 import type { AcquireContext, Provider } from '../core/provider.js';
 import { registerSecret } from '../core/redact.js';
+import { checkTokenValue } from '../core/token-value.js';
 import { describeKs, sessionCredential } from './app-token-session.js';
 import { KalturaClient, normalizeServiceUrl } from './client.js';
 import { decode, encode } from './ks.js';
@@ -47,6 +48,8 @@ export function adminSession(options: AdminSessionOptions): Provider & { readonl
   if (!adminSecret && !options.ks) throw new TokensmithError('ERR_CONFIG_INVALID', 'adminSecret is required');
   registerSecret(adminSecret);
   registerSecret(options.ks);
+  // A KS goes into headers and query strings as is: refuse one that could split them.
+  if (options.ks) checkTokenValue(options.ks, 'ks', { code: 'ERR_CONFIG_INVALID', source: 'adminSession' });
   if (!options.local && !options.serviceUrl) {
     throw new TokensmithError('ERR_CONFIG_INVALID', 'serviceUrl is required unless local is set');
   }
@@ -104,6 +107,7 @@ export function adminSession(options: AdminSessionOptions): Provider & { readonl
     }
     const ks = res.result;
     registerSecret(ks, 'transient');
+    checkTokenValue(ks, 'ks', { source: 'Kaltura session.start' });
     // We hold the secret, so the KS tells us the expiry the server really granted (it caps it).
     let validUntil: number | undefined;
     try {

@@ -10,6 +10,7 @@ import type { FetchLike } from '../core/http.js';
 import { getLogger } from '../core/log.js';
 import type { AcquireContext, Provider } from '../core/provider.js';
 import { registerSecret } from '../core/redact.js';
+import { checkTokenValue } from '../core/token-value.js';
 import { KalturaClient, requireString } from './client.js';
 import { type PredictedSession, predictAppTokenSession } from './merge-rules.js';
 import { format, parse, warnUnknown } from './privileges.js';
@@ -129,6 +130,9 @@ export function appTokenSession(options: AppTokenSessionOptions): AppTokenSessio
   if (!appToken && !options.ks) throw new TokensmithError('ERR_CONFIG_INVALID', 'appToken is required');
   registerSecret(appToken);
   registerSecret(options.ks);
+  // A KS goes into headers and query strings as is: refuse one that could split them.
+  if (options.ks)
+    checkTokenValue(options.ks, 'ks', { code: 'ERR_CONFIG_INVALID', source: 'appTokenSession' });
   const hashType = options.hashType ?? 'SHA1';
   tokenHash(hashType, '', ''); // validates hashType early
   const client = new KalturaClient(options);
@@ -160,6 +164,7 @@ export function appTokenSession(options: AppTokenSessionOptions): AppTokenSessio
     );
     const widgetKs = requireString(widget, 'ks', 'Kaltura session.startWidgetSession');
     registerSecret(widgetKs, 'transient');
+    checkTokenValue(widgetKs, 'ks', { source: 'Kaltura session.startWidgetSession' });
     const hash = tokenHash(hashType, widgetKs, appToken);
     // The hash plus the widget KS start a session until the widget KS expires: keep it out of logs.
     registerSecret(hash, 'transient');

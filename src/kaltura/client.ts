@@ -1,7 +1,9 @@
 /**
  * The Kaltura api_v3 wire client: `POST {serviceUrl}/api_v3/service/{service}/action/{action}` with a
  * JSON body. API errors come back as HTTP 200 with `objectType: KalturaAPIException`; they become
- * `TokensmithError('ERR_KALTURA_API')` with the Kaltura `code` in `vendorCode`.
+ * `TokensmithError('ERR_KALTURA_API')` with the Kaltura `code` in `vendorCode`. Every call (the admin
+ * secret or a KS in its body) follows redirects only within the service's origin, never from https
+ * to http (`core/redirect-policy.ts`); anything else is `ERR_REDIRECT_REFUSED`.
  */
 import { TokensmithError } from '../core/errors.js';
 import {

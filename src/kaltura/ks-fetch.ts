@@ -1,12 +1,16 @@
 /**
  * A `fetch` for api_v3 calls that puts the KS where Kaltura reads it: the `ks` member of a JSON
  * body, or the `ks` query parameter otherwise (api_v3 ignores headers). An `INVALID_KS` answer
- * (HTTP 200) renews the session once and replays the request.
+ * (HTTP 200) renews the session once and replays the request. The KS goes to the service's origin
+ * only: requests elsewhere are sent without it, and redirects are followed only within that origin.
  */
-import { type FetchLike, readBodyLimited } from '../core/http.js';
+import type { Credential } from '../core/credential.js';
+import { TokensmithError } from '../core/errors.js';
+import { type FetchLike, fetchFollowingRedirects, readBodyLimited } from '../core/http.js';
 import { getLogger } from '../core/log.js';
 import { TokenManager } from '../core/manager.js';
 import type { Provider } from '../core/provider.js';
+import { parseOrigin } from '../core/redirect-policy.js';
 import { isKalturaException } from './client.js';
 
 const log = getLogger('kaltura');
@@ -15,6 +19,12 @@ const log = getLogger('kaltura');
 export interface KalturaFetchOptions {
   /** The fetch that sends requests (default: the global one). */
   fetch?: FetchLike;
+  /**
+   * The service the KS is for, e.g. `https://www.kaltura.com` (a path such as `/api_v3` is ignored).
+   * Default: the service URL the session was started at, which the credential records; a KS made
+   * locally without a `serviceUrl` records none, and then this option is required.
+   */
+  serviceUrl?: string;
 }
 
 /** Responses at most this large are checked for `INVALID_KS` (an exception object is small). */
@@ -41,27 +51,76 @@ export function withKs(url: string, init: RequestInit, ks: string): { url: strin
 }
 
 /**
- * A fetch for Kaltura api_v3 that adds the current KS from `source` to each request. Bodies must be
- * strings (or absent) so the request can be rewritten and replayed.
+ * A fetch for Kaltura api_v3 that adds the current KS from `source` to each request to the service's
+ * origin ({@link KalturaFetchOptions.serviceUrl}); a request to any other origin is sent as the
+ * caller made it, without the KS, and an `INVALID_KS` from it renews nothing. Bodies must be strings
+ * (or absent) so the request can be rewritten and replayed.
+ *
+ * A redirect of a request with the KS is followed only within the service's origin (at most 5):
+ * one to another origin, or from https to http, is `ERR_REDIRECT_REFUSED`. `redirect: 'manual'` or
+ * `'error'` in `init` is honoured as fetch would.
  */
 export function kalturaFetch(source: TokenManager | Provider, options: KalturaFetchOptions = {}): FetchLike {
   const send = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   const manager = source instanceof TokenManager ? source : new TokenManager(source);
+  const configured =
+    options.serviceUrl === undefined
+      ? undefined
+      : serviceOrigin(options.serviceUrl, 'kalturaFetch serviceUrl');
   return async (input, init = {}) => {
     const url = input instanceof Request ? input.url : String(input);
+    const target = new URL(url).origin;
+    if (configured !== undefined && target !== configured) return withoutKs(input, init, target, send);
+    const credential = await manager.getCredential();
+    const origin = configured ?? originOfSession(credential);
+    if (target !== origin) return withoutKs(input, init, target, send);
     const base: RequestInit =
       input instanceof Request ? { method: input.method, headers: input.headers, ...init } : init;
-    const ks = (await manager.getCredential()).token;
-    const first = withKs(url, base, ks);
-    const response = await send(first.url, first.init);
+    const ks = credential.token;
+    const sendWithKs = (request: { url: string; init: RequestInit }) => {
+      const mode = request.init.redirect ?? 'follow';
+      if (mode !== 'follow') return send(request.url, request.init);
+      return fetchFollowingRedirects(send, request.url, request.init, { origin, source: 'kalturaFetch' });
+    };
+    const response = await sendWithKs(withKs(url, base, ks));
     if (!(await saysInvalidKs(response))) return response;
     log.debug('Kaltura answered INVALID_KS; renewing the session and replaying once');
     await response.body?.cancel().catch(() => {});
     // Renew unless another request already did since this KS was issued.
     const renewed = await manager.getCredential({ forceRefresh: true, rejectedToken: ks });
-    const again = withKs(url, base, renewed.token);
-    return send(again.url, again.init);
+    return sendWithKs(withKs(url, base, renewed.token));
   };
+}
+
+function withoutKs(
+  input: string | URL | Request,
+  init: RequestInit,
+  origin: string,
+  send: FetchLike,
+): Promise<Response> {
+  log.debug('origin other than the Kaltura service: sent without the KS', { origin });
+  return send(input, init);
+}
+
+/** The origin of a service URL (its path, such as `/api_v3`, does not matter). */
+function serviceOrigin(serviceUrl: string, what: string): string {
+  let url: URL;
+  try {
+    url = new URL(serviceUrl);
+  } catch (cause) {
+    throw new TokensmithError('ERR_CONFIG_INVALID', `${what} is not a valid URL`, { cause });
+  }
+  return parseOrigin(url.origin, what);
+}
+
+/** The service a session was started at: Kaltura credentials record it as their issuer. */
+function originOfSession(credential: Credential): string {
+  const issuer = credential.issuer;
+  if (issuer && /^https?:\/\//i.test(issuer)) return serviceOrigin(issuer, 'Kaltura session issuer');
+  throw new TokensmithError(
+    'ERR_CONFIG_INVALID',
+    'kalturaFetch: this KS does not say which service it is for (made locally without serviceUrl); pass the serviceUrl option',
+  );
 }
 
 async function saysInvalidKs(response: Response): Promise<boolean> {

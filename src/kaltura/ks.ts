@@ -12,6 +12,7 @@ import {
 } from 'node:crypto';
 import { TokensmithError } from '../core/errors.js';
 import { registerSecret } from '../core/redact.js';
+import { isoTime } from '../core/time-bounds.js';
 import { httpBuildQuery, parseStr } from './php-urlencode.js';
 import { check as checkPrivileges, type Privilege, parse as parsePrivileges } from './privileges.js';
 import { sessionTypeName } from './session-type.js';
@@ -377,7 +378,8 @@ export function inspect(ks: string, options: KsDecodeOptions = {}): KsInspection
     typeName: sessionTypeName(decoded.type),
     userId: decoded.userId,
     validUntil: decoded.validUntil,
-    expiresAt: new Date(decoded.validUntil * 1000).toISOString(),
+    // A crafted KS may claim any expiry: show it, never throw on it.
+    expiresAt: isoTime(decoded.validUntil * 1000) ?? 'out of range',
     expired: decoded.validUntil * 1000 <= now,
     privileges: decoded.privileges,
     privilegeList: parsePrivileges(decoded.privileges),

@@ -56,7 +56,11 @@ export abstract class OAuth2Provider implements Provider {
 
   abstract acquire(ctx: AcquireContext): Promise<Credential>;
 
-  async refresh(previous: Credential, ctx: AcquireContext): Promise<Credential> {
+  /** Renew with `previous`'s refresh token; only it and the subject are read (a bare seed will do). */
+  async refresh(
+    previous: Pick<Credential, 'refreshToken' | 'subject'>,
+    ctx: AcquireContext,
+  ): Promise<Credential> {
     const refreshToken = previous.refreshToken;
     if (!refreshToken) throw new TokensmithError('ERR_OAUTH_INVALID_GRANT', 'no refresh token to use');
     // No scope: a refresh keeps the original grant's scope, and asking again can be refused.

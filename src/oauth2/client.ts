@@ -1,6 +1,4 @@
 import { inspect } from 'node:util';
-// jose is imported when first needed: a CLI run served from the cache never needs it (~40 ms).
-import type { createLocalJWKSet, JSONWebKeySet } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { Credential } from '../core/credential.js';
 import { TokensmithError } from '../core/errors.js';
@@ -13,6 +11,7 @@ import {
 } from '../core/http.js';
 import { getLogger } from '../core/log.js';
 import { redactValue, registerSecret } from '../core/redact.js';
+import { IdTokenVerifier } from './id-token.js';
 import { toTokensmithError } from './oauth-error.js';
 import type { OAuth2CommonOptions } from './options.js';
 import { checkResponse, type ResponseKind } from './response-check.js';
@@ -44,7 +43,7 @@ export class OAuth2Client {
   readonly http: FetchLike;
   #server: Promise<oauth.AuthorizationServer> | undefined;
   #clientAuth: Promise<oauth.ClientAuth> | undefined;
-  #jwks: Promise<ReturnType<typeof createLocalJWKSet> | undefined> | undefined;
+  #idTokens: IdTokenVerifier | undefined;
 
   constructor(options: OAuth2CommonOptions) {
     if (!options.clientId) throw new TokensmithError('ERR_CONFIG_INVALID', 'clientId is required');
@@ -54,6 +53,8 @@ export class OAuth2Client {
     registerSecret(options.clientSecret);
     this.options = options;
     this.client = { client_id: options.clientId };
+    // oauth4webapi sends `redirect: 'manual'`; this client follows redirects within each request's
+    // origin (a same-origin 307 keeps the client secret), and refuses any other as ERR_REDIRECT_REFUSED.
     this.http = createHttpClient({
       fetch: options.fetch,
       timeoutMs: options.timeoutMs,
@@ -212,41 +213,13 @@ export class OAuth2Client {
     }
   }
 
-  /** Check an ID token's signature against the server's JWKS (claims are checked by oauth4webapi). */
+  /**
+   * Check an ID token's signature against the server's JWKS, fetched again when the token names a
+   * key it lacks (key rotation); claims are checked by oauth4webapi. See {@link IdTokenVerifier}.
+   */
   async verifyIdTokenSignature(as: oauth.AuthorizationServer, idToken: string): Promise<void> {
-    const jwks = await this.#jwksFor(as);
-    if (!jwks) {
-      log.warn('no jwks_uri known: the ID token signature cannot be checked', { issuer: as.issuer });
-      return;
-    }
-    const { jwtVerify } = await import('jose');
-    try {
-      await jwtVerify(idToken, jwks, {
-        issuer: as.issuer,
-        audience: this.options.clientId,
-        clockTolerance: 30,
-      });
-    } catch (cause) {
-      throw new TokensmithError('ERR_ID_TOKEN_INVALID', 'the ID token signature or claims are not valid', {
-        cause,
-        source: 'token endpoint',
-      });
-    }
-  }
-
-  #jwksFor(as: oauth.AuthorizationServer) {
-    this.#jwks ??= (async () => {
-      if (!as.jwks_uri) return undefined;
-      const url = assertSecureUrl(String(as.jwks_uri), this.options.allowInsecureHttp, 'jwks_uri');
-      const response = await this.http(url, { headers: { accept: 'application/json' } });
-      const checked = await checkResponse(response, 'jwks');
-      const { createLocalJWKSet } = await import('jose');
-      return createLocalJWKSet((await checked.json()) as JSONWebKeySet);
-    })().catch((err) => {
-      this.#jwks = undefined;
-      throw toTokensmithError(err, 'JWKS endpoint');
-    });
-    return this.#jwks;
+    this.#idTokens ??= new IdTokenVerifier(this.http, this.options);
+    await this.#idTokens.verify(as, idToken);
   }
 
   /** Revoke a token (RFC 7009) when the server has a revocation endpoint; returns whether it did. */

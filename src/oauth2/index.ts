@@ -1,6 +1,7 @@
 /** OAuth 2 / OpenID Connect grants, one provider per grant. */
 export { OAuth2Provider } from './base-provider.js';
 export { type ExchangeTiming, OAuth2Client } from './client.js';
+export type { GrantName, GrantOptions } from './grant-registry.js';
 export {
   type AuthorizationCodeOptions,
   AuthorizationCodeProvider,

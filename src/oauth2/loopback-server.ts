@@ -1,8 +1,10 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { TokensmithError } from '../core/errors.js';
 import { getLogger } from '../core/log.js';
 import type { LandingOutcome, LandingPage } from './landing-page.js';
+import { toTokensmithError } from './oauth-error.js';
 
 const log = getLogger('loopback');
 
@@ -16,6 +18,12 @@ export interface LoopbackServerOptions {
   path?: string;
   /** Give up waiting after this many ms (default 5 minutes). */
   timeoutMs?: number;
+  /**
+   * The login's `state`. A request to the redirect path that does not carry it is answered with the
+   * error page (`ERR_STATE_MISMATCH`, status 400) and otherwise ignored: anyone on this machine, or
+   * any web page, can send one, and it must not end the login the person is going through.
+   */
+  state?: string;
   landingPage: LandingPage;
 }
 
@@ -30,7 +38,10 @@ export interface LoopbackServer {
   close(): Promise<void>;
 }
 
-/** Start the loopback redirect server. It serves one callback, then closes, or closes on timeout. */
+/**
+ * Start the loopback redirect server. It serves one callback (the first with the right `state`),
+ * then closes, or closes on timeout.
+ */
 export async function startLoopbackServer(options: LoopbackServerOptions): Promise<LoopbackServer> {
   const host = options.host ?? '127.0.0.1';
   if (!['127.0.0.1', '::1', 'localhost'].includes(host)) {
@@ -42,6 +53,15 @@ export async function startLoopbackServer(options: LoopbackServerOptions): Promi
     const url = new URL(req.url ?? '/', 'http://loopback');
     if (req.method !== 'GET' || url.pathname !== path || !onCallback) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+      return;
+    }
+    if (options.state !== undefined && !sameState(url.searchParams.get('state'), options.state)) {
+      log.warn('ignored a request to the redirect URI without the login state; still waiting');
+      respond(res, options.landingPage, {
+        ok: false,
+        code: 'ERR_STATE_MISMATCH',
+        message: 'this redirect does not belong to the sign-in in progress; it was ignored',
+      }).catch(() => res.destroy());
       return;
     }
     const handler = onCallback;
@@ -83,11 +103,12 @@ export async function startLoopbackServer(options: LoopbackServerOptions): Promi
               resolve(result);
             },
             async (err: unknown) => {
-              const e = err instanceof TokensmithError ? err : undefined;
+              // A foreign error gets the code the OAuth layer gives any unexpected failure.
+              const e = toTokensmithError(err, 'browser login');
               await respond(res, options.landingPage, {
                 ok: false,
-                code: e?.code ?? 'ERR_UNKNOWN',
-                message: e?.message ?? 'unexpected error',
+                code: e.code,
+                message: e.message,
               }).catch(() => {});
               await close();
               reject(err);
@@ -97,6 +118,13 @@ export async function startLoopbackServer(options: LoopbackServerOptions): Promi
       });
     },
   };
+}
+
+/** Compare in constant time, so answers to forged redirects tell nothing about the state. */
+function sameState(received: string | null, expected: string): boolean {
+  if (received === null) return false;
+  const digest = (s: string) => createHash('sha256').update(s).digest();
+  return timingSafeEqual(digest(received), digest(expected));
 }
 
 async function respond(res: ServerResponse, page: LandingPage, outcome: LandingOutcome): Promise<void> {

@@ -2,8 +2,16 @@ import type { JWK } from 'jose';
 import type { FetchLike } from '../core/http.js';
 import type { RetryOptions } from '../core/retry.js';
 
+/** Every way the client can authenticate at the token endpoint. */
+export const CLIENT_AUTH_METHODS = [
+  'client_secret_basic',
+  'client_secret_post',
+  'private_key_jwt',
+  'none',
+] as const;
+
 /** How the client authenticates at the token endpoint. */
-export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'none';
+export type ClientAuthMethod = (typeof CLIENT_AUTH_METHODS)[number];
 
 /** Options every OAuth 2 grant takes. */
 export interface OAuth2CommonOptions {

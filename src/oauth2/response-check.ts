@@ -2,6 +2,8 @@ import { TokensmithError } from '../core/errors.js';
 import { MAX_RESPONSE_BYTES, readBodyLimited } from '../core/http.js';
 import { registerSecret } from '../core/redact.js';
 import { attemptsOf } from '../core/retry.js';
+import { boundLifetimeSeconds } from '../core/time-bounds.js';
+import { checkTokenValue } from '../core/token-value.js';
 import { oauthError } from './oauth-error.js';
 
 /** What kind of answer a response should be, which decides the checks applied. */
@@ -21,7 +23,8 @@ const SOURCE: Record<ResponseKind, string> = {
  * the HTTP status even when the body is HTML or empty. Returns an equivalent, re-readable response.
  *
  * Leniency for real servers: `expires_in` as a numeric string, `token_type` in any case or missing
- * (taken as Bearer), `scope` missing.
+ * (taken as Bearer), `scope` missing. Strictness for hostile ones: token values must be header-safe
+ * (`checkTokenValue`), lifetimes finite and ≥ 0, and are clamped to 10 years (`MAX_LIFETIME_SECONDS`).
  */
 export async function checkResponse(response: Response, kind: ResponseKind): Promise<Response> {
   const source = SOURCE[kind];
@@ -77,6 +80,12 @@ function normaliseTokenResponse(json: Record<string, unknown>, status: number): 
       },
     );
   }
+  // They go into Authorization headers, `--format header|env` output and terminals.
+  for (const field of ['access_token', 'refresh_token', 'id_token']) {
+    if (field === 'access_token' || json[field] !== undefined) {
+      checkTokenValue(json[field], field, { source, status });
+    }
+  }
   if (json.token_type === undefined) json.token_type = 'Bearer';
   for (const field of ['expires_in', 'refresh_expires_in']) {
     const value = json[field];
@@ -90,14 +99,7 @@ function normaliseTokenResponse(json: Record<string, unknown>, status: number): 
         : typeof value === 'string' && value.trim() !== ''
           ? Number(value)
           : NaN;
-    if (!Number.isFinite(n) || n < 0) {
-      throw new TokensmithError(
-        'ERR_RESPONSE_INVALID_FIELD',
-        `${source} response field "${field}" is not a number of seconds`,
-        { field, status, source },
-      );
-    }
-    json[field] = n;
+    json[field] = boundLifetimeSeconds(n, field, { source, status });
   }
 }
 

@@ -14,8 +14,6 @@ export interface ForwardContext {
   supply: CredentialSupply;
   /** Upstream origin, e.g. `https://api.example.com`. */
   origin: string;
-  /** Upstream path prefix without trailing slash. */
-  basePath: string;
   maxReplayBodyBytes: number;
   /** Called exactly once per forwarded request, when it is over (see {@link Forwarded}). */
   settle(forwarded: Forwarded): void;
@@ -39,10 +37,10 @@ export interface Forwarded {
 }
 
 /**
- * Forward `req` to the upstream with fresh credentials and stream the answer back; `ctx.settle` is
- * called once when it is over. On a 401 the credential is renewed; the request is replayed once when
- * its body was held, otherwise the 401 is passed on (the client's own retry then gets the renewed
- * credential).
+ * Forward `req` to `path` at the upstream (as `upstreamPath` worked it out) with fresh credentials
+ * and stream the answer back; `ctx.settle` is called once when it is over. On a 401 the credential
+ * is renewed; the request is replayed once when its body was held, otherwise the 401 is passed on
+ * (the client's own retry then gets the renewed credential).
  *
  * Built on undici's `dispatch()` rather than `request()`: the upstream's answer is written straight
  * into the ServerResponse from undici's callbacks, with no body stream, pipe, promise or abort signal
@@ -53,8 +51,9 @@ export function forward(
   req: IncomingMessage,
   res: ServerResponse,
   started: number,
+  path: string,
 ): void {
-  const exchange = new Exchange(ctx, req, res, started);
+  const exchange = new Exchange(ctx, req, res, started, path);
   (res as TaggedResponse)[kExchange] = exchange;
   res.on('close', onResponseClose);
   let body: ForwardBody | Promise<Buffer>;
@@ -94,7 +93,6 @@ class Exchange implements Forwarded, Dispatcher.DispatchHandler {
   replayed = false;
   error: unknown = undefined;
   readonly method: string;
-  readonly path: string;
   private body: ForwardBody = null;
   private issued: IssuedHeaders | undefined;
   /** Set by undici once the request is on a connection; cleared when that exchange is over. */
@@ -112,9 +110,9 @@ class Exchange implements Forwarded, Dispatcher.DispatchHandler {
     readonly req: IncomingMessage,
     readonly res: ServerResponse,
     readonly started: number,
+    readonly path: string,
   ) {
     this.method = req.method ?? 'GET';
-    this.path = ctx.basePath + requestPath(req.url ?? '/');
   }
 
   /** The body is ready: get a credential and send. */
@@ -277,15 +275,4 @@ class Exchange implements Forwarded, Dispatcher.DispatchHandler {
 function withoutQuery(path: string): string {
   const q = path.indexOf('?');
   return q === -1 ? path : path.slice(0, q);
-}
-
-/** Path and query of the request; an absolute-form target (`GET http://host/p`) keeps only its path. */
-export function requestPath(target: string): string {
-  if (target.startsWith('/')) return target;
-  try {
-    const u = new URL(target);
-    return u.pathname + u.search;
-  } catch {
-    return `/${target}`;
-  }
 }

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isTokensmithError } from '../core/errors.js';
+import type { ErrorCode } from '../core/errors.js';
 import type { CredentialSupply } from './credentials.js';
+import { forwardingError } from './errors.js';
 
 /** Path the proxy answers itself instead of forwarding. */
 export const HEALTH_PATH = '/.well-known/tokensmith/health';
@@ -15,8 +16,8 @@ export interface HealthReport {
   kind: string;
   /** Expiry of the current credential, epoch ms (`null` when unknown); `null` for signers or on error. */
   credential: { expiresAt: number | null } | null;
-  /** Why the credential could not be had, when `status` is `error`. */
-  error?: { code: string };
+  /** Why the credential could not be had, when `status` is `error`: the code a forwarded request would get. */
+  error?: { code: ErrorCode };
 }
 
 /** True when `url` (path and query of a request) is the health endpoint. */
@@ -44,7 +45,8 @@ export async function answerHealth(
   try {
     report = { status: 'ok', upstream, kind: supply.kind, credential: await supply.expiry() };
   } catch (err) {
-    const code = isTokensmithError(err) ? err.code : 'ERR_UNKNOWN';
+    // The same code a forwarded request gets for this failure (a foreign error is coded there too).
+    const { code } = forwardingError(err, upstream);
     report = { status: 'error', upstream, kind: supply.kind, credential: null, error: { code } };
   }
   const status = report.status === 'ok' ? 200 : 503;

@@ -2,6 +2,7 @@ import { TokensmithError } from '../core/errors.js';
 import { assertSecureUrl, DEFAULT_TIMEOUT_MS, isLoopbackHost } from '../core/http.js';
 import type { TokenManager } from '../core/manager.js';
 import type { Provider, RequestSigner } from '../core/provider.js';
+import { acceptedHostNames, allowedOrigins } from './guard.js';
 
 /** Options for {@link start}. */
 export interface ProxyOptions {
@@ -13,6 +14,18 @@ export interface ProxyOptions {
   listen?: string;
   /** Allow listening on a non-loopback address, where anyone who can reach it borrows the credential. */
   allowNonLoopback?: boolean;
+  /**
+   * More `Host` names to answer for (case-insensitive, without a port), e.g. a name in /etc/hosts or
+   * a container's name. By default the proxy answers only for the address it listens on (and
+   * `localhost` on loopback) and refuses other names with 421, which defeats DNS rebinding.
+   */
+  acceptHosts?: string[];
+  /**
+   * Browser origins (`http://localhost:3000`) whose pages may use the proxy. Other cross-site browser
+   * requests (by `Origin` or `Sec-Fetch-Site`) are refused with 403; pages of the proxy's own origin
+   * and non-browser clients are always served.
+   */
+  allowOrigins?: string[];
   /** Allow a plain `http:` upstream that is not on loopback (credentials cross the network in the clear). */
   allowInsecureHttp?: boolean;
   /** Time limit for the upstream's response headers and for each pause in a body, ms (default 30 s). */
@@ -33,6 +46,10 @@ export interface NormalizedOptions {
   basePath: string;
   host: string;
   port: number;
+  /** `Host` names answered (see {@link acceptedHostNames}). */
+  hosts: Set<string>;
+  /** Origins whose cross-site browser requests are served. */
+  origins: Set<string>;
   timeoutMs: number;
   connections: number;
   maxReplayBodyBytes: number;
@@ -63,6 +80,8 @@ export function normalizeOptions(options: ProxyOptions): NormalizedOptions {
     basePath: upstream.pathname.replace(/\/+$/, ''),
     host,
     port,
+    hosts: acceptedHostNames(host, list(options.acceptHosts, 'acceptHosts')),
+    origins: allowedOrigins(list(options.allowOrigins, 'allowOrigins')),
     timeoutMs: positive(options.timeoutMs, DEFAULT_TIMEOUT_MS, 'timeoutMs'),
     connections: positive(options.connections, 128, 'connections'),
     maxReplayBodyBytes: atLeastZero(options.maxReplayBodyBytes, 64 * 1024, 'maxReplayBodyBytes'),
@@ -78,6 +97,12 @@ export function parseListen(listen: string): { host: string; port: number } {
   const port = Number(m[3]);
   if (!Number.isInteger(port) || port > 65535) throw invalid(`listen port ${m[3]} is out of range`);
   return { host, port };
+}
+
+function list(value: string[] | undefined, name: string): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) throw invalid(`${name} must be a list of strings`);
+  return value;
 }
 
 function positive(value: number | undefined, fallback: number, name: string): number {

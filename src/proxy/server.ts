@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Pool } from 'undici';
 import { TokensmithError } from '../core/errors.js';
@@ -6,14 +6,16 @@ import { getLogger } from '../core/log.js';
 import { credentialSupply } from './credentials.js';
 import { forwardingError, sendError, statusFor } from './errors.js';
 import { type ForwardContext, type Forwarded, forward } from './forward.js';
+import { type Refusal, requestGuard } from './guard.js';
 import { answerHealth, isHealthPath } from './health.js';
 import { normalizeOptions, type ProxyOptions } from './options.js';
+import { upstreamPath } from './path.js';
 
 const log = getLogger('proxy');
 
 /** Counters of what the proxy did. */
 export interface ProxyStats {
-  /** Requests received for forwarding (health checks not included). */
+  /** Requests received for forwarding (health checks and refused requests not included). */
   requests: number;
   /** Requests sent a second time after a 401 and a renewal. */
   retries: number;
@@ -42,7 +44,8 @@ export interface ProxyHandle {
 
 /**
  * Start a credential-injecting proxy: every request it receives is forwarded to `upstream` with
- * fresh credentials from `source`. Listens on loopback unless told otherwise.
+ * fresh credentials from `source`. Listens on loopback unless told otherwise, answers only for its
+ * own `Host` names, refuses cross-site browser requests and keeps every path below the upstream's.
  *
  * @example
  * ```ts
@@ -102,14 +105,19 @@ export async function start(options: ProxyOptions): Promise<ProxyHandle> {
     pool,
     supply,
     origin,
-    basePath: opts.basePath,
     maxReplayBodyBytes: opts.maxReplayBodyBytes,
     settle,
   };
 
+  const guard = requestGuard(opts.hosts, opts.origins);
   const server: Server = createServer({ keepAliveTimeout: 5_000 }, (req, res) => {
     // While closing, answer what is already on an open connection but let the client reconnect elsewhere.
     if (closing) res.shouldKeepAlive = false;
+    const refusal = guard(req);
+    if (refusal) {
+      refuse(req, res, refusal);
+      return;
+    }
     if (isHealthPath(req.url)) {
       answerHealth(req, res, supply, upstream).catch((err) => {
         log.error('proxy health handler failed', { code: (err as { code?: string }).code });
@@ -117,10 +125,19 @@ export async function start(options: ProxyOptions): Promise<ProxyHandle> {
       });
       return;
     }
+    const path = upstreamPath(opts.basePath, req.url ?? '/');
+    if (path === undefined) {
+      const error = new TokensmithError(
+        'ERR_PATH_INVALID',
+        'the request path hides a ".." segment behind an encoded separator; refused',
+      );
+      refuse(req, res, { status: 400, error });
+      return;
+    }
     stats.requests++;
     stats.inFlight++;
     // The clock is read only when the request line will be logged.
-    forward(ctx, req, res, log.enabled('info') ? performance.now() : 0);
+    forward(ctx, req, res, log.enabled('info') ? performance.now() : 0, path);
   });
   await listen(server, opts.host, opts.port);
   const bound = server.address() as AddressInfo;
@@ -154,6 +171,15 @@ export async function start(options: ProxyOptions): Promise<ProxyHandle> {
   };
 
   return { url, address, upstream, stats, close };
+}
+
+/** Answer a request that is not forwarded, and say why in the log (path without its query). */
+function refuse(req: IncomingMessage, res: ServerResponse, { status, error }: Refusal): void {
+  const path = (req.url ?? '/').split('?')[0];
+  log.warn(`refused ${req.method} ${path}: ${error.message}`, { code: error.code, status });
+  // The body is not read: close the connection after the answer rather than drain it.
+  res.shouldKeepAlive = false;
+  sendError(res, status, error);
 }
 
 function listen(server: Server, host: string, port: number): Promise<void> {

@@ -10,21 +10,20 @@ import { RedisCache } from '../../src/cache/redis.js';
 import type { CredentialCache } from '../../src/core/cache.js';
 import type { CredentialRecord } from '../../src/core/credential.js';
 import { TokenManager } from '../../src/core/manager.js';
-import { type RedisServer, redisSkipReason, startRedisServer } from '../helpers/redis-server.js';
+import { type RedisServer, startRedisServer } from '../helpers/redis-server.js';
 import { httpProvider } from './fixtures/http-provider.js';
 import { captureLogs } from './fixtures/logs.js';
 import { startTokenServer, type TokenServer } from './fixtures/token-server.js';
 
 captureLogs();
-const redisSkip = redisSkipReason();
-let redis: RedisServer | undefined;
+let redis: RedisServer;
 let root: string;
 let server: TokenServer;
 
 before(async () => {
   root = await mkdtemp(join(tmpdir(), 'tokensmith-forget-'));
   server = await startTokenServer({ delayMs: 0 });
-  if (!redisSkip) redis = await startRedisServer();
+  redis = await startRedisServer();
 });
 after(async () => {
   await server.close();
@@ -42,15 +41,15 @@ const record = (token: string, clientId: string | undefined): CredentialRecord =
   clientId,
 });
 
-const kinds: Array<[string, () => CredentialCache, string | undefined]> = [
-  ['MemoryCache', () => new MemoryCache(), undefined],
-  ['FileCache', () => new FileCache({ dir: join(root, 'forget') }), undefined],
-  ['RedisCache', () => new RedisCache({ url: (redis as RedisServer).url, prefix: 'forget:' }), redisSkip],
+const kinds: Array<[string, () => CredentialCache]> = [
+  ['MemoryCache', () => new MemoryCache()],
+  ['FileCache', () => new FileCache({ dir: join(root, 'forget') })],
+  ['RedisCache', () => new RedisCache({ url: redis.url, prefix: 'forget:' })],
 ];
 
 describe('forgetClient (destroy_tokens_for_client)', () => {
-  for (const [name, make, skip] of kinds) {
-    it(`removes only that client's entries from a ${name}`, { skip }, async () => {
+  for (const [name, make] of kinds) {
+    it(`removes only that client's entries from a ${name}`, async () => {
       const cache = make();
       try {
         await cache.set('p1:alice', record('token-a1', 'app-a'));

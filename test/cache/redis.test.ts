@@ -6,13 +6,12 @@ import { entryTtlMs, RedisCache } from '../../src/cache/redis.js';
 import type { CredentialRecord } from '../../src/core/credential.js';
 import type { TokensmithError } from '../../src/core/errors.js';
 import { TokenManager } from '../../src/core/manager.js';
-import { freePort, type RedisServer, redisSkipReason, startRedisServer } from '../helpers/redis-server.js';
+import { freePort, type RedisServer, startRedisServer } from '../helpers/redis-server.js';
 import { httpProvider } from './fixtures/http-provider.js';
 import { captureLogs } from './fixtures/logs.js';
 import { startTokenServer, type TokenServer } from './fixtures/token-server.js';
 
 const logs = captureLogs();
-const skip = redisSkipReason();
 let redis: RedisServer;
 let raw: Redis;
 let server: TokenServer;
@@ -37,7 +36,6 @@ const open = (options: Partial<ConstructorParameters<typeof RedisCache>[0]> = {}
 
 before(async () => {
   server = await startTokenServer({ delayMs: 0 });
-  if (skip) return;
   redis = await startRedisServer();
   raw = new Redis(redis.url);
 });
@@ -65,7 +63,7 @@ describe('entryTtlMs', () => {
   });
 });
 
-describe('RedisCache', { skip }, () => {
+describe('RedisCache', () => {
   it('stores with a TTL, lists and deletes entries under its prefix only', async () => {
     const cache = open();
     const other = open();
@@ -200,7 +198,7 @@ describe('RedisCache when Redis is down', () => {
     assert.equal(warnings.length, 1, 'one warning per outage');
   });
 
-  it('uses Redis again once it is back after an outage', { skip }, async () => {
+  it('uses Redis again once it is back after an outage', async () => {
     const own = await startRedisServer();
     try {
       const cache = new RedisCache({ url: own.url, fallbackOnError: true, commandTimeoutMs: 1_000 });

@@ -80,6 +80,13 @@ const OK: Array<[string[], string, Record<string, unknown>, string[]?]> = [
       forceRefresh: true,
     },
   ],
+  // The grant is checked against the grant registry when the command runs (ERR_CONFIG_INVALID), not by the parser.
+  [['token', '--grant', 'implicit'], 'token', { grant: 'implicit' }],
+  [
+    ['token', '--grant', 'refresh_token', '--refresh-token-env', 'RT', '--subject-token-stdin'],
+    'token',
+    { grant: 'refresh_token', refreshTokenEnv: 'RT', subjectTokenStdin: true },
+  ],
   [['token', '--config', '/tmp/c.toml', '--profile', 'x'], 'token', { config: '/tmp/c.toml', profile: 'x' }],
   [['login', '-p', 'dev', '--force', '--json'], 'login', { profile: 'dev', force: true, json: true }],
   [['logout', '--client', 'cli-app'], 'logout', { client: 'cli-app' }],
@@ -124,7 +131,7 @@ const OK: Array<[string[], string, Record<string, unknown>, string[]?]> = [
 
 const USAGE: Array<[string[], RegExp]> = [
   [['token', '--format', 'yaml'], /Allowed choices are raw, json, header, env, exec-credential/],
-  [['token', '--grant', 'implicit'], /Allowed choices/],
+  [['token', '--refresh-token', 'x'], /unknown option '--refresh-token'/],
   [['token', '--password', 'hunter2'], /unknown option '--password'/],
   [['token', '--client-secret', 'x'], /unknown option '--client-secret'/],
   [['request'], /missing required argument 'url'/],

@@ -1,33 +1,102 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { type IPty, spawn as spawnPty } from '@lydell/node-pty';
 import { completeLogin } from '../../src/emulators/oidc/robot.js';
 import { type OidcEmulator, startOidcEmulator } from '../../src/emulators/oidc/server.js';
-import { cliArgs } from '../helpers/cli.js';
+import { cliArgs, cliEnv, repoRoot } from '../helpers/cli.js';
 
-/** tmux on a private socket, so the test never touches a developer's own sessions. */
-const socket = `tokensmith-test-${process.pid}`;
-const tmux = (...args: string[]) => execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
-const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-
-async function waitForPane(pattern: RegExp, timeoutMs = 20_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  let screen = '';
-  while (Date.now() < deadline) {
-    screen = tmux('capture-pane', '-p', '-J', '-t', 'device');
-    if (pattern.test(screen)) return screen;
-    await sleep(100);
+/**
+ * What a terminal shows for `output`: enough of one to read the device screen, which draws with
+ * `\r`, `\n` and "erase line" (`ESC[2K`) and colours (`ESC[...m`, dropped here).
+ */
+function render(output: string): string {
+  const lines: string[] = [''];
+  let row = 0;
+  let col = 0;
+  const csi = /^\x1b\[([?\d;]*)([A-Za-z])/;
+  for (let i = 0; i < output.length; ) {
+    const rest = output.slice(i);
+    const seq = csi.exec(rest);
+    if (seq) {
+      if (seq[2] === 'K' && seq[1] === '2') lines[row] = '';
+      else if (seq[2] === 'K') lines[row] = lines[row]!.slice(0, col);
+      i += seq[0].length;
+      continue;
+    }
+    const ch = String.fromCodePoint(rest.codePointAt(0)!);
+    i += ch.length;
+    if (ch === '\r') col = 0;
+    else if (ch === '\n') {
+      row++;
+      lines[row] ??= '';
+      col = 0;
+    } else if (ch >= ' ') {
+      const line = [...lines[row]!.padEnd(col)];
+      line[col] = ch;
+      lines[row] = line.join('');
+      col++;
+    }
   }
-  assert.fail(`pane never matched ${pattern}; last screen:\n${screen}`);
+  return lines.join('\n');
 }
 
-describe('device login screen in a real terminal (tmux)', () => {
+/** A program in a pseudo-terminal whose screen the test reads as it changes. */
+function terminal(file: string, args: string[], env: NodeJS.ProcessEnv) {
+  const pty: IPty = spawnPty(file, args, { name: 'xterm-256color', cols: 200, rows: 60, cwd: repoRoot, env });
+  let output = '';
+  const waiters: Array<{ pattern: RegExp; resolve: (screen: string) => void }> = [];
+  const exited = new Promise<number>((resolve) =>
+    pty.onExit(({ exitCode }) => {
+      resolve(exitCode);
+    }),
+  );
+  pty.onData((data) => {
+    output += data;
+    const screen = render(output);
+    for (const w of [...waiters]) {
+      if (w.pattern.test(screen)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(screen);
+      }
+    }
+  });
+  return {
+    exited,
+    screen: () => render(output),
+    /** Resolves with the screen once it matches `pattern`; rejects if the program ends first. */
+    waitFor(pattern: RegExp): Promise<string> {
+      if (pattern.test(render(output))) return Promise.resolve(render(output));
+      return new Promise((resolve, reject) => {
+        waiters.push({ pattern, resolve });
+        void exited.then((code) => {
+          // Data may still be in flight when the exit is reported: look once more.
+          setImmediate(() =>
+            pattern.test(render(output))
+              ? resolve(render(output))
+              : reject(
+                  new Error(`exited (${code}) before the screen matched ${pattern}:\n${render(output)}`),
+                ),
+          );
+        });
+      });
+    },
+    kill: () => {
+      try {
+        pty.kill();
+      } catch {
+        // already gone
+      }
+    },
+  };
+}
+
+describe('device login screen in a real terminal (pseudo-terminal)', () => {
   let emu: OidcEmulator;
-  let env: Record<string, string>;
+  let env: Record<string, string | undefined>;
   before(async () => {
     emu = await startOidcEmulator();
     const dir = mkdtempSync(join(tmpdir(), 'tokensmith-tty-'));
@@ -38,44 +107,42 @@ describe('device login screen in a real terminal (tmux)', () => {
       `[profiles.dev]\ntype = "oauth2"\nissuer = "${emu.issuer}"\ngrant = "device_code"\nclient_id = "${emu.clients.public.clientId}"\nscope = "openid"\n`,
     );
     chmodSync(file, 0o600);
+    // Colour on, as in a person's terminal: no NO_COLOR, no CI.
     env = {
       XDG_CONFIG_HOME: join(dir, 'config'),
       XDG_CACHE_HOME: join(dir, 'cache'),
       TOKENSMITH_LOG: 'warn',
+      // An encrypted cache, so no keyring lookup (which varies by machine) prints a notice.
+      TOKENSMITH_CACHE_KEY: randomBytes(32).toString('hex'),
+      NO_COLOR: undefined,
+      CI: undefined,
+      TERM: 'xterm-256color',
     };
   });
-  after(async () => {
-    try {
-      tmux('kill-server');
-    } catch {
-      /* already gone */
-    }
-    await emu.close();
-  });
+  after(() => emu.close());
 
   it('shows URL, code, QR code and a countdown spinner, then the approval', async () => {
-    const exports = Object.entries(env)
-      .map(([k, v]) => `${k}=${quote(v)}`)
-      .join(' ');
-    const command = `env -u NO_COLOR -u CI ${exports} ${[process.execPath, ...cliArgs()].map(quote).join(' ')} login -p dev; echo "EXIT=$?"; sleep 60`;
-    tmux('new-session', '-d', '-s', 'device', '-x', '200', '-y', '60', command);
+    const term = terminal(process.execPath, [...cliArgs(), 'login', '-p', 'dev'], cliEnv({ env }));
+    try {
+      const prompt = await term.waitFor(/Waiting for approval… \d+:\d\d left/);
+      assert.match(prompt, /To sign in, open http:\/\/127\.0\.0\.1:\d+\/device/);
+      const code = /enter the code (\S+)/.exec(prompt)?.[1];
+      assert.ok(code, prompt);
+      assert.match(code, /^[A-Z]{4}-[A-Z]{4}$/);
+      assert.match(prompt, /[▀▄█]{7}/, 'a QR code drawn with block characters');
+      const complete = /\(or open (\S+)\)/.exec(prompt)?.[1] ?? '';
+      assert.match(complete, /user_code=/, prompt);
 
-    const prompt = await waitForPane(/Waiting for approval… \d+:\d\d left/);
-    assert.match(prompt, /To sign in, open http:\/\/127\.0\.0\.1:\d+\/device/);
-    const code = /enter the code (\S+)/.exec(prompt)?.[1];
-    assert.ok(code, prompt);
-    assert.match(code, /^[A-Z]{4}-[A-Z]{4}$/);
-    assert.match(prompt, /[▀▄█]{7}/, 'a QR code drawn with block characters');
-    const complete = /\(or open (\S+)\)/.exec(prompt)?.[1] ?? '';
-    assert.match(complete, /user_code=/, prompt);
+      // The "other device": a person (the robot) opens the link and approves.
+      await completeLogin(complete, { username: 'alice', password: emu.users[0]!.password });
 
-    // The "other device": a person (the robot) opens the link and approves.
-    await completeLogin(complete, { username: 'alice', password: emu.users[0]!.password });
-
-    const done = await waitForPane(/EXIT=\d+/);
-    assert.match(done, /✔ Approved\./);
-    assert.match(done, /Logged in as alice \(profile dev\)/);
-    assert.match(done, /EXIT=0/);
-    assert.doesNotMatch(done, /Waiting for approval… \d+:\d\d left\s*\n\s*EXIT/, 'spinner line cleared');
+      assert.equal(await term.exited, 0, term.screen());
+      const done = await term.waitFor(/Logged in as alice/);
+      assert.match(done, /✔ Approved\./);
+      assert.match(done, /Logged in as alice \(profile dev\)/);
+      assert.doesNotMatch(done, /Waiting for approval/, 'spinner line cleared');
+    } finally {
+      term.kill();
+    }
   });
 });

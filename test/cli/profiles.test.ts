@@ -202,7 +202,8 @@ password = "env:PBX_PW"
 
   it('refuses a non-https request URL to a remote host before sending anything', async () => {
     const run = await runCli(['request', 'http://192.0.2.1/api', '-p', 'svc'], { env });
-    assert.equal(run.code, 1);
+    // A configuration error (issue #11 item 13): exit 2, like ERR_CONFIG_INVALID.
+    assert.equal(run.code, 2);
     assert.match(run.stderr, /ERR_INSECURE_HTTP/);
   });
 });

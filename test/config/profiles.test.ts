@@ -139,7 +139,8 @@ describe('config file validation', () => {
     );
     await assert.rejects(openProfile(c.profiles.x!), {
       code: 'ERR_CONFIG_INVALID',
-      message: /^\/etc\/ts\.toml:5: profile "x": grant must be one of/,
+      message:
+        /^\/etc\/ts\.toml:5: profile "x": unknown grant "implicit"; known grants: client_credentials, /,
     });
     await assert.rejects(openProfile(c.profiles.k!), {
       code: 'ERR_CONFIG_INVALID',

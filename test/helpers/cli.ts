@@ -1,7 +1,14 @@
-import { spawn } from 'node:child_process';
+/**
+ * The one way tests run the `tokensmith` CLI as a child process. Under `npm test` the tests run
+ * compiled from dist/test, and the CLI is the built dist/src/cli/index.js that the package's `bin`
+ * points at, as users run it. A test run from its TypeScript source (node --import tsx) runs the CLI
+ * from source the same way, so work in progress needs no build.
+ */
+import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 
 /** Output of one CLI run. */
@@ -11,40 +18,80 @@ export interface CliRun {
   stderr: string;
 }
 
+/** How to start the CLI. */
+export interface CliOptions {
+  /**
+   * Variables added to the child's environment (after the defaults: `TOKENSMITH_LOG=warn`,
+   * `NO_COLOR=1` and a private `XDG_CACHE_HOME`); `undefined` removes one.
+   */
+  env?: Record<string, string | undefined>;
+  /** Text written to stdin (`runCli` only; default: none, stdin is closed). */
+  input?: string;
+  /**
+   * Start from this process's environment (default true). `false` keeps only PATH and HOME, so a
+   * developer's own variables (KALTURA_*, KALLIOPE_*...) cannot change what a test sees.
+   */
+  inheritEnv?: boolean;
+}
+
 const here = fileURLToPath(import.meta.url);
 const compiled = here.includes('/dist/');
-const root = here.slice(0, here.lastIndexOf(compiled ? '/dist/' : '/test/'));
+/** The checkout root: above dist/ when compiled, above test/ otherwise. */
+export const repoRoot = here.slice(0, here.lastIndexOf(compiled ? '/dist/' : '/test/'));
 
 const testCacheHome = mkdtempSync(join(tmpdir(), 'tokensmith-cli-test-'));
 
 /** Command line that runs the CLI: the built one under `npm test`, the TypeScript source otherwise. */
 export function cliArgs(): string[] {
-  return compiled ? [`${root}/dist/src/cli/index.js`] : ['--import', 'tsx', `${root}/src/cli/index.ts`];
+  return compiled
+    ? [`${repoRoot}/dist/src/cli/index.js`]
+    : ['--import', 'tsx', `${repoRoot}/src/cli/index.ts`];
 }
 
-/** Run `tokensmith ...args` as a child process. */
-export function runCli(
+/** The environment a CLI child gets for `options`. */
+export function cliEnv(options: Pick<CliOptions, 'env' | 'inheritEnv'> = {}): NodeJS.ProcessEnv {
+  const base: NodeJS.ProcessEnv =
+    options.inheritEnv === false ? { PATH: process.env.PATH, HOME: process.env.HOME } : { ...process.env };
+  // A private cache folder per test process, so runs never see a developer's own tokens.
+  const env: NodeJS.ProcessEnv = {
+    ...base,
+    TOKENSMITH_LOG: 'warn',
+    NO_COLOR: '1',
+    XDG_CACHE_HOME: testCacheHome,
+  };
+  for (const [k, v] of Object.entries(options.env ?? {})) {
+    if (v === undefined) delete env[k];
+    else env[k] = v;
+  }
+  return env;
+}
+
+/**
+ * Start `tokensmith ...args` and return the child, for commands that keep running (proxy,
+ * emulators) until the test stops them. stdin is a pipe, stdout and stderr are read by the caller.
+ */
+export function spawnCli(
   args: string[],
-  options: { env?: Record<string, string>; input?: string } = {},
-): Promise<CliRun> {
+  options: Omit<CliOptions, 'input'> = {},
+): ChildProcessByStdio<Writable, Readable, Readable> {
+  return spawn(process.execPath, [...cliArgs(), ...args], {
+    cwd: repoRoot,
+    env: cliEnv(options),
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+}
+
+/** Run `tokensmith ...args` to its end as a child process. */
+export function runCli(args: string[], options: CliOptions = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...cliArgs(), ...args], {
-      // A private cache folder per test process, so runs never see a developer's own tokens.
-      env: {
-        ...process.env,
-        TOKENSMITH_LOG: 'warn',
-        NO_COLOR: '1',
-        XDG_CACHE_HOME: testCacheHome,
-        ...options.env,
-      },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    const child = spawnCli(args, options);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.on('error', () => {}); // the CLI may exit before reading its input
     child.stdin.end(options.input ?? '');
   });
 }

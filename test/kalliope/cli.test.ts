@@ -1,41 +1,14 @@
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { type KalliopeEmulator, startKalliopeEmulator } from '../../src/emulators/kalliope/server.js';
 import { HEADER_PATTERN } from '../../src/kalliope/index.js';
+import { runCli, spawnCli } from '../helpers/cli.js';
 
-/** The checkout root (this file runs from test/ under tsx and from dist/test/ when compiled). */
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'src', 'cli', 'index.ts'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error('checkout root not found');
-    dir = up;
-  }
-  return dir;
-}
-
-const ROOT = repoRoot();
 const PASSWORD = 'cli-pw-1234';
 
-function run(args: string[], env: Record<string, string> = {}) {
-  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    const childEnv: NodeJS.ProcessEnv = { ...process.env, TOKENSMITH_LOG: 'warn', NO_COLOR: '1', ...env };
-    if (!('KALLIOPE_PASSWORD' in env)) delete childEnv.KALLIOPE_PASSWORD;
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', 'src/cli/index.ts', ...args],
-      { cwd: ROOT, env: childEnv },
-      (err, stdout, stderr) => {
-        const code = err ? ((err as { code?: unknown }).code as number) : 0;
-        resolve({ code: typeof code === 'number' ? code : -1, stdout, stderr });
-      },
-    );
-  });
-}
+/** `tokensmith ...args`; KALLIOPE_PASSWORD comes only from `env`, never from the developer's shell. */
+const run = (args: string[], env: Record<string, string> = {}) =>
+  runCli(args, { env: { KALLIOPE_PASSWORD: undefined, ...env } });
 
 /** One line: the header name, then a value matching the official regex in full. */
 const LINE = new RegExp(`^X-authenticate: ${HEADER_PATTERN.source.slice(1, -1)}\\n$`);
@@ -171,15 +144,7 @@ describe('tokensmith kalliope header', () => {
 
 describe('tokensmith emulate kalliope', () => {
   it('prints connection details that `kalliope header` can use, and stops on SIGTERM with exit code 0', async () => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', 'src/cli/index.ts', 'emulate', 'kalliope', '--domain', 't1'],
-      {
-        cwd: ROOT,
-        env: { ...process.env, TOKENSMITH_LOG: 'warn' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+    const child = spawnCli(['emulate', 'kalliope', '--domain', 't1']);
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     try {
       let stdout = '';

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import * as kaltura from '../../src/kaltura/index.js';
-import { cli, emulator, repoRoot } from './helpers.js';
+import { spawnCli } from '../helpers/cli.js';
+import { cli, emulator } from './helpers.js';
 
 const USER = 'dummyuser@kaltura.com';
 
@@ -309,24 +308,7 @@ describe('tokensmith kaltura (CLI)', () => {
   });
 
   it('emulate kaltura serves until stopped', async () => {
-    const child = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        join(repoRoot(), 'src/cli/index.ts'),
-        'emulate',
-        'kaltura',
-        '--json',
-        '--partner-id',
-        '777',
-      ],
-      {
-        cwd: repoRoot(),
-        env: { PATH: process.env.PATH, HOME: process.env.HOME },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+    const child = spawnCli(['emulate', 'kaltura', '--json', '--partner-id', '777'], { inheritEnv: false });
     try {
       const line = await new Promise<string>((resolve, reject) => {
         let buf = '';

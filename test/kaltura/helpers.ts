@@ -1,9 +1,6 @@
-/** Shared setup of the Kaltura tests: an emulator with a movable clock, and a CLI runner. */
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+/** Shared setup of the Kaltura tests: an emulator with a movable clock, and the CLI runner. */
 import { type KalturaEmulatorOptions, startKalturaEmulator } from '../../src/emulators/kaltura/server.js';
+import { type CliRun, runCli } from '../helpers/cli.js';
 
 /** A clock the emulator (and managers) read; `advance` moves it. Starts at the real time. */
 export function testClock() {
@@ -29,50 +26,19 @@ export async function emulator(options: KalturaEmulatorOptions = {}) {
   return { emu, clock, conn: { serviceUrl: emu.url, partnerId: emu.partnerId } };
 }
 
-/** The repository root (works from `test/` under tsx and from `dist/test/` when compiled). */
-export function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    if (dirname(dir) === dir) return process.cwd();
-    dir = dirname(dir);
-  }
-  return dir;
-}
-
 /** Result of one CLI run. */
-export interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+export type CliResult = CliRun;
 
-/** Run `tokensmith ...` as a child process (`node --import tsx src/cli/index.ts`). */
+/**
+ * Run `tokensmith ...` through the shared runner ({@link runCli}), with only PATH and HOME from this
+ * process's environment, so a developer's own KALTURA_* variables never reach the Kaltura tests.
+ */
 export function cli(
   args: string[],
   env: Record<string, string | undefined> = {},
   stdin?: string,
 ): Promise<CliResult> {
-  const root = repoRoot();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/cli/index.ts'), ...args], {
-      cwd: root,
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        NO_COLOR: '1',
-        TOKENSMITH_LOG: 'warn',
-        ...env,
-      },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin ?? '');
-  });
+  return runCli(args, { env, input: stdin, inheritEnv: false });
 }
 
 /** Assert-friendly: run a promise expected to fail and return the error. */

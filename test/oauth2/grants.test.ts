@@ -187,15 +187,73 @@ describe('OAuth 2 grants against the oidc-provider emulator', () => {
     }
   });
 
-  it('device code: a denied or expired login ends with a clear code', async () => {
+  it('device code: the person presses "Deny" → ERR_OAUTH_ACCESS_DENIED, the server\'s access_denied', async () => {
+    let denial: Promise<{ html: string; forms: number }> | undefined;
     const p = oauth2.deviceCode({
       issuer: emu.issuer,
       clientId: emu.clients.public.clientId,
       scope: 'openid',
-      onPrompt: () => {},
+      onPrompt: (prompt) => {
+        denial = completeLogin(prompt.verificationUriComplete!, alice, { deny: true });
+      },
     });
+    await assert.rejects(p.acquire({}), (e: TokensmithError) => {
+      hasCode('ERR_OAUTH_ACCESS_DENIED')(e);
+      assert.equal(e.error, 'access_denied');
+      assert.equal(e.status, 400);
+      return true;
+    });
+    const page = await denial!;
+    assert.equal(page.forms, 2, 'typed the code, then pressed Deny on the confirmation');
+    assert.match(page.html, /<p id="denied">The device was not signed in\.<\/p>/);
+  });
+
+  it("device code: a code that expires before approval → ERR_OAUTH_EXPIRED_TOKEN, the server's expired_token", async () => {
+    let pending = 0;
+    const p = oauth2.deviceCode({
+      issuer: emu.issuer,
+      clientId: emu.clients.public.clientId,
+      scope: 'openid',
+      // Nobody approves; the code's lifetime runs out before the first poll.
+      onPrompt: () => assert.equal(emu.expireDeviceCodes(), 1),
+      onPending: () => pending++,
+    });
+    await assert.rejects(p.acquire({}), (e: TokensmithError) => {
+      hasCode('ERR_OAUTH_EXPIRED_TOKEN')(e);
+      assert.equal(e.error, 'expired_token', "answered by the server, not by the client's own clock");
+      assert.equal(e.status, 400);
+      return true;
+    });
+    assert.equal(pending, 0);
+  });
+
+  it('device code: a short-lived code nobody approves ends with ERR_OAUTH_EXPIRED_TOKEN', async () => {
+    const short = await startOidcEmulator({ deviceCodeTtl: 2 });
+    try {
+      let expiresIn = 0;
+      const p = oauth2.deviceCode({
+        issuer: short.issuer,
+        clientId: short.clients.public.clientId,
+        scope: 'openid',
+        onPrompt: (prompt) => {
+          expiresIn = prompt.expiresIn;
+        },
+      });
+      await assert.rejects(p.acquire({}), hasCode('ERR_OAUTH_EXPIRED_TOKEN'));
+      assert.equal(expiresIn, 2);
+    } finally {
+      await short.close();
+    }
+  });
+
+  it('device code: an aborted login ends with ERR_ABORTED', async () => {
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 1200);
+    const p = oauth2.deviceCode({
+      issuer: emu.issuer,
+      clientId: emu.clients.public.clientId,
+      scope: 'openid',
+      onPrompt: () => controller.abort(),
+    });
     await assert.rejects(p.acquire({ signal: controller.signal }), hasCode('ERR_ABORTED'));
   });
 

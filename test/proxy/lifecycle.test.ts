@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { TokensmithError } from '../../src/core/errors.js';
 import { configureLogging } from '../../src/core/log.js';
 import { TokenManager } from '../../src/core/manager.js';
@@ -155,23 +154,30 @@ describe('proxy health, shutdown and logs', () => {
   it('close() stops accepting, waits for the request in flight, then resolves', async () => {
     const api = await startUpstream();
     const handle = await proxy.start({ source: managerFor(), upstream: api.origin });
-    const inflight = call(`${handle.url}/hold`, { method: 'POST', body: Buffer.from('payload') });
-    await api.held();
-    let closed = false;
-    const closing = handle.close().then(() => (closed = true));
-    await sleep(100);
-    assert.equal(closed, false, 'still waiting for the request in flight');
-    assert.equal(handle.stats.inFlight, 1);
-    await assert.rejects(call(`${handle.url}/new`), /ECONNREFUSED/);
-    api.release();
-    const answer = await inflight;
-    assert.equal(answer.status, 200);
-    assert.equal(json(answer).bytes, 7);
-    await closing;
-    assert.equal(closed, true);
-    assert.deepEqual({ ...handle.stats }, { requests: 1, retries: 0, errors: 0, inFlight: 0 });
-    await handle.close(); // a second close is harmless
-    await api.close();
+    try {
+      // The order of events tells whether close() waited for the held request: no clock involved.
+      const order: string[] = [];
+      const inflight = call(`${handle.url}/hold`, { method: 'POST', body: Buffer.from('payload') });
+      await api.held();
+      const closing = handle.close().then(() => order.push('closed'));
+      // A refused connection shows close() has begun; the held request is still in flight.
+      await assert.rejects(call(`${handle.url}/new`), /ECONNREFUSED/);
+      assert.equal(handle.stats.inFlight, 1);
+      assert.equal(order.length, 0, 'close() has not resolved while the upstream holds the request');
+      order.push('released');
+      api.release();
+      await closing;
+      assert.deepEqual(order, ['released', 'closed'], 'close() resolved only after the upstream answered');
+      const answer = await inflight;
+      assert.equal(answer.status, 200, 'the request in flight was answered, not cut');
+      assert.equal(json(answer).bytes, 7);
+      assert.deepEqual({ ...handle.stats }, { requests: 1, retries: 0, errors: 0, inFlight: 0 });
+      await handle.close(); // a second close is harmless
+    } finally {
+      api.release();
+      await handle.close();
+      await api.close();
+    }
   });
 
   it('close() cuts off requests still in flight after the grace period', async () => {

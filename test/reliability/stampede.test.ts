@@ -1,10 +1,17 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import { FileCache } from '../../src/cache/file.js';
 import { TokensmithError } from '../../src/core/errors.js';
 import { TokenManager } from '../../src/core/manager.js';
 import type { RetryOptions } from '../../src/core/retry.js';
 import * as oauth2 from '../../src/oauth2/index.js';
+import { race } from '../cache/fixtures/spawn.js';
+import type { WorkerOAuth2 } from '../cache/fixtures/worker-config.js';
 import type { Fault } from '../helpers/fault-server.js';
+import { introspect } from '../helpers/introspect.js';
 import { captureLogs, type Rig, startRig } from './fixture.js';
 
 const FAULTS: Fault[] = [
@@ -63,5 +70,70 @@ describe('1,000 concurrent callers at expiry, through faults', () => {
     // The next caller starts a new renewal, which gets through.
     assert.ok((await m.getCredential()).token);
     assert.equal(rig.emu.stats.tokenRequests, 1);
+  });
+});
+
+describe('4 processes at expiry, through faults, with refresh-token rotation', () => {
+  let rig: Rig;
+  let logs: ReturnType<typeof captureLogs>;
+  let dir: string;
+  before(async () => {
+    rig = await startRig();
+    logs = captureLogs();
+    dir = await mkdtemp(join(tmpdir(), 'tokensmith-reliability-'));
+  });
+  after(async () => {
+    logs.stop();
+    await rig.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('a 503 and a reset on the way: one refresh reaches the server, every process ends with its token', async () => {
+    const alice = rig.emu.users[0]!;
+    const retry = { attempts: 4, baseDelayMs: 20, jitter: 0 };
+    // Each worker builds this provider with the real oauth2 module; its token requests cross the faults.
+    const grant: WorkerOAuth2 = {
+      grant: 'password',
+      issuer: rig.emu.issuer,
+      tokenEndpoint: `${rig.fault.origin}/token`,
+      clientId: rig.emu.clients.confidential.clientId,
+      clientSecret: rig.emu.clients.confidential.clientSecret,
+      username: alice.username,
+      password: alice.password,
+      scope: 'openid',
+      retry,
+    };
+    const cache = new FileCache({ dir });
+    const key = 'reliability:rotation';
+    const seeded = await new TokenManager(
+      oauth2.password({
+        ...rig.options({ retry }),
+        username: alice.username,
+        password: alice.password,
+        scope: 'openid',
+      }),
+      { cache, key },
+    ).getCredential();
+    await cache.set(key, seeded.with({ expiresAt: Date.now() - 60_000 }).toRecord());
+    rig.reset();
+    rig.fault.script([{ kind: 'status', status: 503 }, { kind: 'reset' }]);
+
+    const results = await race(
+      Array.from({ length: 4 }, () => ({
+        mode: 'get' as const,
+        cache: { type: 'file' as const, dir },
+        key,
+        oauth2: grant,
+      })),
+    );
+
+    assert.deepEqual(rig.fault.stats.applied, ['status', 'reset', 'pass'], 'one renewal, 3 attempts');
+    assert.deepEqual(rig.emu.stats.byGrant, { refresh_token: 1 }, 'the rotated refresh token was sent once');
+    assert.deepEqual(results.map((r) => r.source).sort(), ['cache', 'cache', 'cache', 'refresh']);
+    const tokens = new Set(results.map((r) => r.token));
+    assert.equal(tokens.size, 1, 'every process holds the same token');
+    const [token] = [...tokens] as [string];
+    assert.notEqual(token, seeded.token);
+    assert.equal((await introspect(rig.emu, token)).active, true, 'and the server accepts it');
   });
 });

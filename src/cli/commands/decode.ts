@@ -1,5 +1,6 @@
 import { TokensmithError } from '../../core/errors.js';
 import { registerSecret } from '../../core/redact.js';
+import { isoTime } from '../../core/time-bounds.js';
 import { describeExpiry } from '../human-time.js';
 import { info, out, readStdin, UsageError } from '../io.js';
 
@@ -15,6 +16,7 @@ const TIME_CLAIMS = ['exp', 'iat', 'nbf', 'auth_time'] as const;
 /**
  * `tokensmith decode [TOKEN|-]`: show a JWT's header and claims (times in ISO form, expiry marked),
  * or a Kaltura KS. Nothing is verified for a JWT; read the token from stdin to keep it out of `ps`.
+ * A time claim no `Date` can hold (`exp: 1e300`) is shown as `out of range`, never an error.
  */
 export async function decodeCommand(arg: string | undefined, flags: DecodeFlags): Promise<void> {
   const token = (
@@ -56,7 +58,7 @@ async function decodeJwtToken(token: string, flags: DecodeFlags): Promise<void> 
   const times: Record<string, string> = {};
   for (const k of TIME_CLAIMS) {
     const v = claims[k];
-    if (typeof v === 'number') times[k] = new Date(v * 1000).toISOString();
+    if (typeof v === 'number') times[k] = isoTime(v * 1000) ?? 'out of range';
   }
   const expired = exp !== undefined && exp <= now;
   if (flags.json) {

@@ -1,5 +1,6 @@
 /** Shared option handling of the `kaltura` commands: connection, secrets from the environment, output. */
 import { registerSecret } from '../../core/redact.js';
+import { isoTime } from '../../core/time-bounds.js';
 import { KalturaAdmin } from '../../kaltura/admin.js';
 import { UsageError } from '../io.js';
 
@@ -87,7 +88,8 @@ function parseDurationOrUndefined(t: string): number | undefined {
   return Number(m[1]) * unit;
 }
 
-/** ISO date of Unix seconds, or `-`. */
+/** ISO date of Unix seconds, `-` when undefined, `out of range` when no date holds it (never throws). */
 export function isoDate(seconds: number | undefined): string {
-  return seconds === undefined ? '-' : new Date(seconds * 1000).toISOString().replace('.000Z', 'Z');
+  if (seconds === undefined) return '-';
+  return isoTime(seconds * 1000)?.replace('.000Z', 'Z') ?? 'out of range';
 }

@@ -15,11 +15,11 @@ export interface LogoutFlags extends SourceFlags {
  */
 export async function logoutCommand(flags: LogoutFlags): Promise<void> {
   if (flags.client) {
-    const [{ FileCache }, { forgetClient }] = await Promise.all([
-      import('../../cache/file.js'),
+    const [{ userFileCache }, { forgetClient }] = await Promise.all([
+      import('../../config/user-cache.js'),
       import('../../cache/forget.js'),
     ]);
-    const removed = await forgetClient(new FileCache(), flags.client);
+    const removed = await forgetClient(userFileCache(), flags.client);
     if (flags.json) out(JSON.stringify({ client: flags.client, removed }));
     else info(`Removed ${removed} cached credential${removed === 1 ? '' : 's'} of client ${flags.client}.`);
     return;

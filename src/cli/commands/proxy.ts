@@ -7,6 +7,10 @@ export interface ProxyFlags extends SourceFlags {
   upstream: string;
   listen?: string;
   allowNonLoopback?: boolean;
+  /** `--accept-hosts`, each value possibly a comma-separated list. */
+  acceptHosts?: string[];
+  /** `--allow-origin`, once per origin. */
+  allowOrigin?: string[];
   json?: boolean;
 }
 
@@ -22,6 +26,8 @@ export async function proxyCommand(flags: ProxyFlags): Promise<void> {
       upstream: flags.upstream,
       listen: flags.listen,
       allowNonLoopback: flags.allowNonLoopback,
+      acceptHosts: (flags.acceptHosts ?? []).flatMap((v) => v.split(',')).filter((v) => v.trim() !== ''),
+      allowOrigins: flags.allowOrigin ?? [],
       allowInsecureHttp: flags.allowInsecureHttp,
     });
     // The address goes to stdout (one line, or JSON) so scripts can read the chosen port.

@@ -1,5 +1,8 @@
+import type { FileCache } from '../../cache/file.js';
 import type { CredentialCache } from '../../core/cache.js';
 import type { CredentialRecord } from '../../core/credential.js';
+import { terminalSafe } from '../../core/terminal-text.js';
+import { isoTime } from '../../core/time-bounds.js';
 import { describeExpiry } from '../human-time.js';
 import { info, out } from '../io.js';
 import { table } from '../text-table.js';
@@ -21,17 +24,20 @@ export interface StatusRow {
   expires: string;
   refresh: string;
   stored: string;
+  /** Why the entry cannot be used (corrupt, a token that is not header-safe, a time out of range). */
+  invalid?: string;
 }
 
 /**
  * `tokensmith status`: the cached credentials (file cache, plus the Redis caches of configured
- * profiles) with profile, kind, user, expiry in human form and where they are stored.
+ * profiles) with profile, kind, user, expiry in human form and where they are stored. A file entry
+ * that cannot be used is listed as `invalid` with the reason; it never stops the listing.
  */
 export async function statusCommand(flags: StatusFlags): Promise<void> {
-  const { FileCache } = await import('../../cache/file.js');
-  const file = new FileCache();
+  const { userFileCache } = await import('../../config/user-cache.js');
+  const file = userFileCache();
   const { profileOfKey } = await import('../../config/build-source.js');
-  const rows = await rowsOf(file, `file ${file.dir}`, profileOfKey);
+  const rows = await fileRows(file, `file ${file.dir}`, profileOfKey);
   rows.push(...(await redisRows(flags.config, profileOfKey)));
   if (flags.json) {
     out(JSON.stringify(rows, null, 2));
@@ -42,9 +48,36 @@ export async function statusCommand(flags: StatusFlags): Promise<void> {
     return;
   }
   out(statusTable(rows));
+  for (const r of rows) {
+    if (r.invalid) info(`note: ${r.stored}: ${r.invalid}; it is ignored and replaced at the next renewal`);
+  }
 }
 
 type ProfileOfKey = (key: string) => string | undefined;
+
+/** Rows of the file cache, the unusable entries included. */
+async function fileRows(cache: FileCache, stored: string, profileOf: ProfileOfKey): Promise<StatusRow[]> {
+  const rows: StatusRow[] = [];
+  for (const entry of await cache.entries()) {
+    const profile = (entry.key === undefined ? undefined : profileOf(entry.key)) ?? '(ad hoc)';
+    if (entry.record) {
+      rows.push(rowOf(profile, entry.record, stored));
+      continue;
+    }
+    rows.push({
+      profile: entry.key === undefined ? '(unknown)' : profile,
+      kind: entry.about?.kind ?? '-',
+      user: entry.about?.subject,
+      client: entry.about?.clientId,
+      issuer: entry.about?.issuer,
+      expires: 'invalid entry',
+      refresh: '-',
+      stored: `${stored}/${entry.file}`,
+      invalid: entry.problem ?? 'unreadable',
+    });
+  }
+  return rows;
+}
 
 async function rowsOf(cache: CredentialCache, stored: string, profileOf: ProfileOfKey): Promise<StatusRow[]> {
   const rows: StatusRow[] = [];
@@ -72,13 +105,15 @@ async function redisRows(configPath: string | undefined, profileOf: ProfileOfKey
       try {
         rows.push(...(await rowsOf(cache, `redis ${cache.endpoint}`, profileOf)));
       } catch (err) {
-        info(`warning: cannot list ${cache.endpoint}: ${err instanceof Error ? err.message : String(err)}`);
+        info(
+          `warning: cannot list ${cache.endpoint}: ${terminalSafe(err instanceof Error ? err.message : String(err))}`,
+        );
       } finally {
         await cache.close();
       }
     }
   } catch (err) {
-    info(`warning: config not read: ${err instanceof Error ? err.message : String(err)}`);
+    info(`warning: config not read: ${terminalSafe(err instanceof Error ? err.message : String(err))}`);
   }
   return rows;
 }
@@ -95,7 +130,7 @@ function rowOf(profile: string, r: CredentialRecord, stored: string): StatusRow 
     user: r.subject,
     client: r.clientId,
     issuer: r.issuer,
-    expiresAt: r.expiresAt === undefined ? undefined : new Date(r.expiresAt).toISOString(),
+    expiresAt: r.expiresAt === undefined ? undefined : isoTime(r.expiresAt),
     expires: describeExpiry(r.expiresAt),
     refresh,
     stored,
@@ -114,6 +149,7 @@ function statusTable(rows: StatusRow[]): string {
   ];
   return table(
     cols.map(([, h]) => h),
-    rows.map((r) => cols.map(([k]) => String(r[k] ?? '-'))),
+    // User, client and issuer came from a server or a cache file: nothing in them may drive the terminal.
+    rows.map((r) => cols.map(([k]) => terminalSafe(String(r[k] ?? '-')))),
   );
 }

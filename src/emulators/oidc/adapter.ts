@@ -11,6 +11,9 @@ type Payload = Record<string, unknown> & {
   consumed?: number;
 };
 
+/** How long an expired device code stays findable, so late polls learn it expired. */
+const DEVICE_CODE_GRACE_MS = 10 * 60_000;
+
 interface Entry {
   payload: Payload;
   expiresAt: number | undefined;
@@ -39,6 +42,19 @@ export class EmulatorStore {
     return n;
   }
 
+  /** Make every pending device code expired now (payload and storage alike); returns how many. */
+  expireDeviceCodes(): number {
+    const now = Date.now();
+    let n = 0;
+    for (const e of this.model('DeviceCode').values()) {
+      if (e.payload.accountId || e.payload.error) continue;
+      e.payload.exp = Math.floor(now / 1000) - 1;
+      e.expiresAt = now;
+      n++;
+    }
+    return n;
+  }
+
   /** An adapter class bound to this store, in the shape oidc-provider expects. */
   adapterClass() {
     const store = this;
@@ -53,7 +69,10 @@ export class EmulatorStore {
       #live(id: string): Payload | undefined {
         const e = this.#entries().get(id);
         if (!e) return undefined;
-        if (e.expiresAt !== undefined && e.expiresAt <= Date.now()) {
+        // oidc-provider checks expiry itself, and answers a poll with an expired device code
+        // `expired_token` (RFC 8628 §3.5) only if it still finds the code: keep those a while longer.
+        const grace = this.#name === 'DeviceCode' ? DEVICE_CODE_GRACE_MS : 0;
+        if (e.expiresAt !== undefined && e.expiresAt + grace <= Date.now()) {
           this.#entries().delete(id);
           return undefined;
         }

@@ -43,7 +43,7 @@ export function userCodeConfirmPage(form: string, userCode: string): string {
     'Confirm device sign-in',
     `<p>Is this the code shown on your device? <code id="user_code">${escapeHtml(userCode)}</code></p>${form.replace(
       '</form>',
-      '<input type="hidden" name="confirm" value="yes"><button type="submit" id="confirm">Continue</button></form>',
+      '<input type="hidden" name="confirm" value="yes"><button type="submit" id="confirm">Continue</button> <button type="submit" name="abort" value="yes" id="deny">Deny</button></form>',
     )}`,
   );
 }
@@ -51,6 +51,11 @@ export function userCodeConfirmPage(form: string, userCode: string): string {
 /** Device flow: the end page. */
 export function deviceSuccessPage(): string {
   return page('Device signed in', '<p id="done">You can return to your device.</p>');
+}
+
+/** Device flow: the end page after "Deny". */
+export function deviceDeniedPage(): string {
+  return page('Device sign-in denied', '<p id="denied">The device was not signed in.</p>');
 }
 
 /** Error page (no server internals, no token values). */

@@ -10,6 +10,17 @@ export interface RobotLogin {
   password: string;
 }
 
+/** How the robot answers the pages. */
+export interface RobotOptions {
+  /**
+   * Press "Deny" where a page offers it (the device confirmation), as a person refusing the login
+   * would: the device then gets `access_denied`.
+   */
+  deny?: boolean;
+  /** Give up after this many requests (default 20). */
+  maxSteps?: number;
+}
+
 /** Result of a robot run: the last URL reached and the last page's HTML. */
 export interface RobotResult {
   finalUrl: string;
@@ -18,17 +29,22 @@ export interface RobotResult {
   forms: number;
 }
 
-/** Visit `startUrl` and submit every form on the way (login, device confirmation) until none is left. */
+/**
+ * Visit `startUrl` and submit every form on the way (login, device confirmation) until none is left;
+ * with `deny`, refuse at the first page that has a "Deny" button.
+ */
 export async function completeLogin(
   startUrl: string,
   login: RobotLogin,
-  maxSteps = 20,
+  options: RobotOptions = {},
 ): Promise<RobotResult> {
+  const maxSteps = options.maxSteps ?? 20;
   const cookies = new Map<string, string>();
   let url = startUrl;
   let method = 'GET';
   let body: URLSearchParams | undefined;
   let forms = 0;
+  let denied = false;
   for (let step = 0; step < maxSteps; step++) {
     const target = new URL(url);
     if (!/^(127\.|\[::1\]|localhost)/.test(target.host)) {
@@ -58,7 +74,8 @@ export async function completeLogin(
       continue;
     }
     const html = await response.text();
-    if (response.status >= 400) return { finalUrl: url, html, forms };
+    // After a refusal the person is done, whatever page the server shows next.
+    if (response.status >= 400 || denied) return { finalUrl: url, html, forms };
     const form =
       /<form[^>]*action="([^"]*)"[^>]*>([\s\S]*?)<\/form>/i.exec(html) ??
       /<form[^>]*>([\s\S]*?)<\/form>/i.exec(html);
@@ -74,6 +91,12 @@ export async function completeLogin(
         name,
         name === 'username' ? login.username : name === 'password' ? login.password : decode(value),
       );
+    }
+    // A submit button's name and value are sent only when that button is the one pressed.
+    const deny = [...inner.matchAll(/<button([^>]*)>/gi)].find((b) => /name="abort"/.test(b[1]!));
+    if (options.deny && deny) {
+      fields.set('abort', /value="([^"]*)"/.exec(deny[1]!)?.[1] ?? 'yes');
+      denied = true;
     }
     url = new URL(decode(action), url).href;
     method = 'POST';

@@ -8,7 +8,14 @@ import type { ClientMetadata, KoaContextWithOIDC } from 'oidc-provider';
 import { EmulatorStore } from './adapter.js';
 import { accountOf, type EmulatorUser, registerPasswordGrant, registerTokenExchangeGrant } from './grants.js';
 import { loadOidcProvider } from './load-provider.js';
-import { deviceSuccessPage, errorPage, loginPage, userCodeConfirmPage, userCodeInputPage } from './pages.js';
+import {
+  deviceDeniedPage,
+  deviceSuccessPage,
+  errorPage,
+  loginPage,
+  userCodeConfirmPage,
+  userCodeInputPage,
+} from './pages.js';
 
 /** Options of {@link startOidcEmulator}. */
 export interface OidcEmulatorOptions {
@@ -28,6 +35,13 @@ export interface OidcEmulatorOptions {
   deviceInterval?: number;
   /** Interval announced to clients, when it should differ from the enforced one (to test `slow_down`). */
   announcedDeviceInterval?: number;
+  /** Device code lifetime, seconds (default 600); short values let tests reach `expired_token`. */
+  deviceCodeTtl?: number;
+  /**
+   * Hold every token endpoint answer this long, milliseconds (default 0): widens the window in which
+   * concurrent clients would each send a request, so stampede tests show a missing lock for sure.
+   */
+  tokenDelayMs?: number;
   /** Users (default: alice / bob with fixed demo passwords). */
   users?: EmulatorUser[];
   /** Extra clients, on top of the built-in ones. */
@@ -63,6 +77,11 @@ export interface OidcEmulator {
   stats: OidcEmulatorStats;
   /** Revoke every refresh token (what "log out all sessions" does in Keycloak); returns how many. */
   revokeRefreshTokens(): number;
+  /**
+   * Let every pending device code expire now, as if its lifetime had run out: the next poll gets
+   * `expired_token`. Returns how many.
+   */
+  expireDeviceCodes(): number;
   /** Reset counters. */
   resetStats(): void;
   close(): Promise<void>;
@@ -175,12 +194,22 @@ export async function startOidcEmulator(options: OidcEmulatorOptions = {}): Prom
         // stops printing its "you SHOULD change it" notice).
         allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
       },
-      introspection: { enabled: true },
+      introspection: {
+        enabled: true,
+        // oidc-provider's default rule, stated here so it stops printing its notice: a public client
+        // may introspect only its own tokens, a confidential one (an API) any token.
+        allowedPolicy: async (_ctx, client, token) =>
+          client.clientAuthMethod !== 'none' || token.clientId === client.clientId,
+      },
       rpInitiatedLogout: { enabled: false },
       deviceFlow: {
         enabled: true,
         userCodeInputSource: async (ctx, form, _out, err) => {
-          ctx.body = userCodeInputPage(form, err ? 'That code is not valid.' : undefined);
+          // After "Deny" oidc-provider shows this page again with an AbortedError.
+          const denied = err?.name === 'AbortedError';
+          ctx.body = denied
+            ? deviceDeniedPage()
+            : userCodeInputPage(form, err ? 'That code is not valid.' : undefined);
         },
         userCodeConfirmSource: async (ctx, form, _client, _info, userCode) => {
           ctx.body = userCodeConfirmPage(form, userCode);
@@ -222,7 +251,7 @@ export async function startOidcEmulator(options: OidcEmulatorOptions = {}): Prom
       ClientCredentials: options.accessTokenTtl ?? 300,
       RefreshToken: options.refreshTokenTtl ?? 1800,
       IdToken: options.accessTokenTtl ?? 300,
-      DeviceCode: 600,
+      DeviceCode: options.deviceCodeTtl ?? 600,
       Interaction: 600,
       Session: 3600,
       Grant: 3600,
@@ -247,7 +276,9 @@ export async function startOidcEmulator(options: OidcEmulatorOptions = {}): Prom
     }
   };
 
+  const tokenDelayMs = options.tokenDelayMs ?? 0;
   provider.use(async (ctx: KoaContextWithOIDC, next) => {
+    if (ctx.path === '/token' && tokenDelayMs > 0) await new Promise((r) => setTimeout(r, tokenDelayMs));
     await (ctx.path === '/token' ? inTokenRequest.run(true, next) : next());
     const body = ctx.body as Record<string, unknown> | undefined;
     if (ctx.path === '/device/auth' && body && typeof body === 'object' && 'device_code' in body) {
@@ -306,6 +337,7 @@ export async function startOidcEmulator(options: OidcEmulatorOptions = {}): Prom
     users: [...users.values()],
     stats,
     revokeRefreshTokens: () => store.revokeRefreshTokens(),
+    expireDeviceCodes: () => store.expireDeviceCodes(),
     resetStats() {
       stats.tokenRequests = 0;
       stats.byGrant = {};

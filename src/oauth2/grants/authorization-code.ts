@@ -33,7 +33,8 @@ export interface AuthorizationCodeOptions extends OAuth2CommonOptions {
 
 /**
  * Authorization code grant with PKCE S256 (RFC 6749 §4.1, RFC 7636) and a one-shot loopback
- * redirect server (RFC 8252). `state` is checked; with `openid` in scope, so is the ID token nonce.
+ * redirect server (RFC 8252). A redirect without the right `state` is shown an error page and
+ * ignored (the login waits on for the real one); with `openid` in scope, the ID token nonce is checked.
  */
 export class AuthorizationCodeProvider extends OAuth2Provider {
   readonly grant = 'authorization_code';
@@ -65,6 +66,8 @@ export class AuthorizationCodeProvider extends OAuth2Provider {
       port: o.redirectPort,
       path: o.redirectPath,
       timeoutMs: o.loginTimeoutMs,
+      // Redirects without it are answered with an error page and ignored: the login goes on.
+      state,
       landingPage: o.landingPage ?? defaultLandingPage,
     });
     const url = new URL(as.authorization_endpoint);
@@ -83,13 +86,6 @@ export class AuthorizationCodeProvider extends OAuth2Provider {
     ctx.signal?.addEventListener('abort', abort, { once: true });
     try {
       const done = server.handleCallback(async (callback) => {
-        // Checked first and by us, so a forged redirect gets its own code.
-        if (callback.searchParams.get('state') !== state) {
-          throw new TokensmithError(
-            'ERR_STATE_MISMATCH',
-            'the redirect carried a wrong state; login refused',
-          );
-        }
         let validated: URLSearchParams;
         try {
           validated = oauth.validateAuthResponse(as, this.client.client, callback, state);

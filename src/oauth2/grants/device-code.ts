@@ -4,6 +4,7 @@ import { isTokensmithError, TokensmithError } from '../../core/errors.js';
 import { getLogger } from '../../core/log.js';
 import type { AcquireContext } from '../../core/provider.js';
 import { registerSecret } from '../../core/redact.js';
+import { terminalSafe } from '../../core/terminal-text.js';
 import { OAuth2Provider } from '../base-provider.js';
 import { toTokensmithError } from '../oauth-error.js';
 import { commonTokenParams, type OAuth2CommonOptions } from '../options.js';
@@ -11,13 +12,31 @@ import { checkResponse } from '../response-check.js';
 
 const log = getLogger('oauth2');
 
-/** What the user must be shown to approve a device login. */
+/**
+ * What the user must be shown to approve a device login. The server's text is made terminal-safe
+ * (`terminalSafe`: no control characters or escape sequences) before it gets here.
+ */
 export interface DevicePrompt {
   verificationUri: string;
   verificationUriComplete?: string;
   userCode: string;
-  /** Seconds until the code expires. */
+  /** Seconds until the code expires (at most {@link MAX_DEVICE_CODE_SECONDS}). */
   expiresIn: number;
+  /** Seconds between polls, as clamped to {@link MIN_POLL_INTERVAL_SECONDS}..{@link MAX_POLL_INTERVAL_SECONDS}. */
+  interval: number;
+}
+
+/** Fastest polling whatever the server announces: once a second (1e-9 s gave 831 polls in 3 s). */
+export const MIN_POLL_INTERVAL_SECONDS = 1;
+/** Slowest polling, also after `slow_down`: once a minute (3,000,000 s overflowed the timer to 1 ms). */
+export const MAX_POLL_INTERVAL_SECONDS = 60;
+/** Longest device-code lifetime believed: one hour (RFC 8628 servers use 5 to 30 minutes). */
+export const MAX_DEVICE_CODE_SECONDS = 3600;
+
+/** `seconds` kept between the polling bounds; anything not a finite number is the RFC default, 5. */
+function pollInterval(seconds: number | undefined): number {
+  const s = typeof seconds === 'number' && Number.isFinite(seconds) ? seconds : 5;
+  return Math.min(MAX_POLL_INTERVAL_SECONDS, Math.max(MIN_POLL_INTERVAL_SECONDS, s));
 }
 
 /** Options of {@link deviceCode}. */
@@ -26,7 +45,12 @@ export interface DeviceCodeOptions extends OAuth2CommonOptions {
   onPrompt?: (prompt: DevicePrompt) => void | Promise<void>;
   /** Called after each poll that found the login still pending (spinners, countdowns). */
   onPending?: (info: { secondsLeft: number; interval: number }) => void;
-  /** Polling interval when the server announces none, seconds (RFC 8628 default: 5). */
+  /**
+   * Called once when polling ends: `approved` before the credential is returned, `failed` when the
+   * login was denied, expired or aborted. A screen stops its spinner here, before the caller prints.
+   */
+  onEnd?: (outcome: 'approved' | 'failed') => void;
+  /** Polling interval when the server announces none, seconds (RFC 8628 default: 5; kept within 1..60). */
   defaultInterval?: number;
 }
 
@@ -66,19 +90,33 @@ export class DeviceCodeProvider extends OAuth2Provider {
       throw toTokensmithError(err, 'device authorization endpoint');
     }
     registerSecret(authorization.device_code, 'transient');
+    // The server's words go to a terminal; its numbers to timers.
+    const complete = authorization.verification_uri_complete;
     const prompt: DevicePrompt = {
-      verificationUri: authorization.verification_uri,
-      verificationUriComplete: authorization.verification_uri_complete,
-      userCode: authorization.user_code,
-      expiresIn: authorization.expires_in,
+      verificationUri: terminalSafe(authorization.verification_uri).trim(),
+      ...(complete === undefined ? {} : { verificationUriComplete: terminalSafe(complete).trim() }),
+      userCode: terminalSafe(authorization.user_code).trim(),
+      expiresIn: Math.min(authorization.expires_in, MAX_DEVICE_CODE_SECONDS),
+      interval: pollInterval(authorization.interval ?? this.#options.defaultInterval),
     };
     await (this.#options.onPrompt ?? defaultPrompt)(prompt);
-    return this.#poll(authorization, ctx);
+    let outcome: 'approved' | 'failed' = 'failed';
+    try {
+      const credential = await this.#poll(authorization, prompt, ctx);
+      outcome = 'approved';
+      return credential;
+    } finally {
+      this.#options.onEnd?.(outcome);
+    }
   }
 
-  async #poll(authorization: oauth.DeviceAuthorizationResponse, ctx: AcquireContext): Promise<Credential> {
-    let interval = authorization.interval ?? this.#options.defaultInterval ?? 5;
-    const deadline = Date.now() + authorization.expires_in * 1000;
+  async #poll(
+    authorization: oauth.DeviceAuthorizationResponse,
+    prompt: DevicePrompt,
+    ctx: AcquireContext,
+  ): Promise<Credential> {
+    let interval = prompt.interval;
+    const deadline = Date.now() + prompt.expiresIn * 1000;
     for (;;) {
       await sleep(interval * 1000, ctx.signal);
       if (Date.now() > deadline) {
@@ -102,8 +140,8 @@ export class DeviceCodeProvider extends OAuth2Provider {
           continue;
         }
         if (err.error === 'slow_down') {
-          // RFC 8628 §3.5: add 5 seconds to this and all later intervals.
-          interval += 5;
+          // RFC 8628 §3.5: add 5 seconds to this and all later intervals (up to the slowest we poll).
+          interval = pollInterval(interval + 5);
           this.slowDowns++;
           log.debug('server asked to slow down', { interval });
           continue;

@@ -30,8 +30,7 @@ export class RefreshTokenProvider extends OAuth2Provider {
 
   async acquire(ctx: AcquireContext): Promise<Credential> {
     try {
-      const seed = { refreshToken: this.#refreshToken, subject: undefined } as unknown as Credential;
-      return await this.refresh(seed, ctx);
+      return await this.refresh({ refreshToken: this.#refreshToken, subject: undefined }, ctx);
     } catch (err) {
       if (isTokensmithError(err, 'ERR_OAUTH_INVALID_GRANT')) {
         throw new TokensmithError(
