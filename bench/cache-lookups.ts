@@ -8,17 +8,20 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FileCache } from '../src/cache/file.js';
-import { MemoryCache } from '../src/cache/memory.js';
-import { RedisCache } from '../src/cache/redis.js';
-import type { CredentialCache } from '../src/core/cache.js';
-import { configureLogging } from '../src/core/log.js';
-import { TokenManager } from '../src/core/manager.js';
-import type { Provider } from '../src/core/provider.js';
-import { httpProvider } from '../test/cache/fixtures/http-provider.js';
-import { race } from '../test/cache/fixtures/spawn.js';
-import { startTokenServer, type TokenServer } from '../test/cache/fixtures/token-server.js';
-import type { WorkerCache } from '../test/cache/fixtures/worker-config.js';
+import { FileCache } from 'tokensmith/internal/cache/file.js';
+import { MemoryCache } from 'tokensmith/internal/cache/memory.js';
+import { RedisCache } from 'tokensmith/internal/cache/redis.js';
+import type { CredentialCache } from 'tokensmith/internal/core/cache.js';
+import { configureLogging } from 'tokensmith/internal/core/log.js';
+import { TokenManager } from 'tokensmith/internal/core/manager.js';
+import type { Provider } from 'tokensmith/internal/core/provider.js';
+import { httpProvider } from '../packages/tokensmith/test/cache/fixtures/http-provider.js';
+import { race } from '../packages/tokensmith/test/cache/fixtures/spawn.js';
+import {
+  startTokenServer,
+  type TokenServer,
+} from '../packages/tokensmith/test/cache/fixtures/token-server.js';
+import type { WorkerCache } from '../packages/tokensmith/test/cache/fixtures/worker-config.js';
 import { findRedisServer, type RedisServer, startRedisServer } from '../test/helpers/redis-server.js';
 import type { BenchModule, BenchRow } from './index.js';
 import { callsPerSecond, perCall, rate } from './measure.js';

@@ -9,14 +9,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startOidcEmulator } from '../src/emulators/oidc/server.js';
+import { startOidcEmulator } from '@tokensmith/emulators/internal/oidc/server.js';
 import type { BenchModule, BenchRow } from './index.js';
 import { median } from './measure.js';
 
 const NAME = 'cli';
 const RUNS = 15;
 /** The compiled CLI, next to this file's folder in dist/. */
-const CLI = fileURLToPath(new URL('../src/cli/index.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../../packages/cli/dist/index.js', import.meta.url));
 
 /** Wall time of one `node ...args` run, ms; throws when it fails. */
 function timeRun(args: string[], env: NodeJS.ProcessEnv): Promise<number> {

@@ -12,13 +12,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OAuth2Client } from 'google-auth-library';
 import { type AccessToken, AuthorizationCode } from 'simple-oauth2';
-import { FileCache } from '../src/cache/file.js';
-import { MemoryCache } from '../src/cache/memory.js';
-import type { CredentialCache } from '../src/core/cache.js';
-import { configureLogging } from '../src/core/log.js';
-import { TokenManager } from '../src/core/manager.js';
-import * as oauth2 from '../src/oauth2/index.js';
-import { startTokenServer, type TokenServer } from '../test/cache/fixtures/token-server.js';
+import { FileCache } from 'tokensmith/internal/cache/file.js';
+import { MemoryCache } from 'tokensmith/internal/cache/memory.js';
+import type { CredentialCache } from 'tokensmith/internal/core/cache.js';
+import { configureLogging } from 'tokensmith/internal/core/log.js';
+import { TokenManager } from 'tokensmith/internal/core/manager.js';
+import * as oauth2 from 'tokensmith/internal/oauth2/index.js';
+import {
+  startTokenServer,
+  type TokenServer,
+} from '../packages/tokensmith/test/cache/fixtures/token-server.js';
 import type { BenchModule, BenchRow } from './index.js';
 import { callsPerSecond, perCall, rate, syncCallsPerSecond } from './measure.js';
 

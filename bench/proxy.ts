@@ -20,11 +20,11 @@ import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { Credential } from '../src/core/credential.js';
-import { configureLogging } from '../src/core/log.js';
-import { TokenManager } from '../src/core/manager.js';
-import type { Provider } from '../src/core/provider.js';
-import { start } from '../src/proxy/index.js';
+import { Credential } from 'tokensmith/internal/core/credential.js';
+import { configureLogging } from 'tokensmith/internal/core/log.js';
+import { TokenManager } from 'tokensmith/internal/core/manager.js';
+import type { Provider } from 'tokensmith/internal/core/provider.js';
+import { start } from 'tokensmith/internal/proxy/index.js';
 import type { BenchModule, BenchRow } from './index.js';
 
 const NAME = 'proxy';

@@ -1,6 +1,13 @@
 #!/usr/bin/env node
-// First step of `npm run build`: remove dist/, so nothing deleted from the sources (a test, a module)
+// First step of `npm run build`: remove every dist/ (the root's tests and each package's build), so nothing deleted from the sources (a test, a module)
 // lives on as stale compiled output that `npm test` would still run.
 import { rmSync } from 'node:fs';
 
-rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
+for (const dir of [
+  '../dist',
+  '../packages/tokensmith/dist',
+  '../packages/emulators/dist',
+  '../packages/cli/dist',
+]) {
+  rmSync(new URL(dir, import.meta.url), { recursive: true, force: true });
+}

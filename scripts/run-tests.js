@@ -5,7 +5,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-const root = 'dist/test';
+// Tests live in test/ (cross-package) and packages/*/test/; all compile under dist/.
+const root = 'dist';
 const filters = process.argv.slice(2);
 const files = readdirSync(root, { recursive: true })
   .map((f) => join(root, String(f)))

@@ -1,6 +1,6 @@
 /**
  * The one way tests run the `tokensmith` CLI as a child process. Under `npm test` the tests run
- * compiled from dist/test, and the CLI is the built dist/src/cli/index.js that the package's `bin`
+ * compiled under dist/, and the CLI is the built packages/cli/dist/index.js that the package's `bin`
  * points at, as users run it. A test run from its TypeScript source (node --import tsx) runs the CLI
  * from source the same way, so work in progress needs no build.
  */
@@ -44,8 +44,8 @@ const testCacheHome = mkdtempSync(join(tmpdir(), 'tokensmith-cli-test-'));
 /** Command line that runs the CLI: the built one under `npm test`, the TypeScript source otherwise. */
 export function cliArgs(): string[] {
   return compiled
-    ? [`${repoRoot}/dist/src/cli/index.js`]
-    : ['--import', 'tsx', `${repoRoot}/src/cli/index.ts`];
+    ? [`${repoRoot}/packages/cli/dist/index.js`]
+    : ['--import', 'tsx', `${repoRoot}/packages/cli/src/index.ts`];
 }
 
 /** The environment a CLI child gets for `options`. */

@@ -1,4 +1,4 @@
-import type { OidcEmulator } from '../../src/emulators/oidc/server.js';
+import type { OidcEmulator } from '@tokensmith/emulators/internal/oidc/server.js';
 
 /** The parts of an RFC 7662 introspection answer the tests read. */
 export interface Introspection {

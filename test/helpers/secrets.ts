@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import { configureLogging } from '../../src/core/log.js';
+import { configureLogging } from 'tokensmith/internal/core/log.js';
 
 /**
  * Collects everything a user could see during failure cases (log lines at debug level, error

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import type { TokensmithError } from '../../src/core/errors.js';
-import { configureLogging } from '../../src/core/log.js';
-import { completeLogin, type RobotResult } from '../../src/emulators/oidc/robot.js';
-import { type OidcEmulator, startOidcEmulator } from '../../src/emulators/oidc/server.js';
-import * as oauth2 from '../../src/oauth2/index.js';
+import { completeLogin, type RobotResult } from '@tokensmith/emulators/internal/oidc/robot.js';
+import { type OidcEmulator, startOidcEmulator } from '@tokensmith/emulators/internal/oidc/server.js';
+import type { TokensmithError } from 'tokensmith/internal/core/errors.js';
+import { configureLogging } from 'tokensmith/internal/core/log.js';
+import * as oauth2 from 'tokensmith/internal/oauth2/index.js';
 
 /**
  * Issue #11 item 9: a request to the loopback redirect URI without the login's `state` is answered

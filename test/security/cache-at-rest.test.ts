@@ -19,8 +19,8 @@ import {
   osKeyringEntry,
   PLAINTEXT_NOTICE_FILE,
   resolveEncryptionKey,
-} from '../../src/cache/encryption.js';
-import { configureLogging } from '../../src/core/log.js';
+} from 'tokensmith/internal/cache/encryption.js';
+import { configureLogging } from 'tokensmith/internal/core/log.js';
 import { runCli } from '../helpers/cli.js';
 import { type HostileServer, json, startHostileServer } from './hostile-server.js';
 

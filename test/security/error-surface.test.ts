@@ -9,12 +9,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { MemoryCache } from '../../src/cache/memory.js';
-import { TokenManager } from '../../src/core/manager.js';
-import type { Provider } from '../../src/core/provider.js';
-import { REDACTED, redact } from '../../src/core/redact.js';
-import { HEALTH_PATH } from '../../src/proxy/health.js';
-import { start as startProxy } from '../../src/proxy/server.js';
+import { MemoryCache } from 'tokensmith/internal/cache/memory.js';
+import { TokenManager } from 'tokensmith/internal/core/manager.js';
+import type { Provider } from 'tokensmith/internal/core/provider.js';
+import { REDACTED, redact } from 'tokensmith/internal/core/redact.js';
+import { HEALTH_PATH } from 'tokensmith/internal/proxy/health.js';
+import { start as startProxy } from 'tokensmith/internal/proxy/server.js';
 import { runCli } from '../helpers/cli.js';
 import { type HostileServer, json, startHostileServer } from './hostile-server.js';
 
@@ -28,7 +28,7 @@ function sources(dir: string): string[] {
   );
 }
 
-const ERRORS_FILE = join(root, 'src', 'core', 'errors.ts');
+const ERRORS_FILE = join(root, 'packages', 'tokensmith', 'src', 'core', 'errors.ts');
 
 /** The members of the `ErrorCode` union, read from its declaration. */
 function unionCodes(): Set<string> {
@@ -54,7 +54,8 @@ function readmeCodes(): Set<string> {
 /** Each `'ERR_…'` string literal in src outside errors.ts, with the files that use it. */
 function usedCodes(): Map<string, string[]> {
   const used = new Map<string, string[]>();
-  for (const file of sources(join(root, 'src'))) {
+  const packages = ['tokensmith', 'emulators', 'cli'].map((p) => join(root, 'packages', p, 'src'));
+  for (const file of packages.flatMap(sources)) {
     if (file === ERRORS_FILE) continue;
     for (const m of readFileSync(file, 'utf8').matchAll(/['"`](ERR_[A-Z0-9_]+)['"`]/g)) {
       // Backticked names in comments are documentation, not code.

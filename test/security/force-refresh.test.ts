@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type OidcEmulator, startOidcEmulator } from '../../src/emulators/oidc/server.js';
+import { type OidcEmulator, startOidcEmulator } from '@tokensmith/emulators/internal/oidc/server.js';
 import { runCli } from '../helpers/cli.js';
 
 // Issue #11 item 11: a leaked token must be replaceable from the shell, so `--force-refresh` in a new

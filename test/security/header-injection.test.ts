@@ -9,12 +9,12 @@ import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { FileCache } from '../../src/cache/file.js';
-import type { CredentialRecord } from '../../src/core/credential.js';
-import { isTokensmithError, type TokensmithError } from '../../src/core/errors.js';
-import { TokenManager } from '../../src/core/manager.js';
-import * as kaltura from '../../src/kaltura/index.js';
-import * as oauth2 from '../../src/oauth2/index.js';
+import { FileCache } from 'tokensmith/internal/cache/file.js';
+import type { CredentialRecord } from 'tokensmith/internal/core/credential.js';
+import { isTokensmithError, type TokensmithError } from 'tokensmith/internal/core/errors.js';
+import { TokenManager } from 'tokensmith/internal/core/manager.js';
+import * as kaltura from 'tokensmith/internal/kaltura/index.js';
+import * as oauth2 from 'tokensmith/internal/oauth2/index.js';
 import { runCli } from '../helpers/cli.js';
 import { type HostileServer, json, startHostileServer } from './hostile-server.js';
 

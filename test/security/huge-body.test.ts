@@ -6,10 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
-import { configureLogging } from '../../src/core/log.js';
-import { TokenManager } from '../../src/core/manager.js';
-import { adminSession } from '../../src/kaltura/admin-session.js';
-import { clientCredentials } from '../../src/oauth2/grants/client-credentials.js';
+import { configureLogging } from 'tokensmith/internal/core/log.js';
+import { TokenManager } from 'tokensmith/internal/core/manager.js';
+import { adminSession } from 'tokensmith/internal/kaltura/admin-session.js';
+import { clientCredentials } from 'tokensmith/internal/oauth2/grants/client-credentials.js';
 import { runCli } from '../helpers/cli.js';
 import { type HostileServer, huge, type Reply, startHostileServer } from './hostile-server.js';
 

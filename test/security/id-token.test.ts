@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { exportJWK, generateKeyPair, type JWK, type JWTPayload, SignJWT } from 'jose';
-import type { TokensmithError } from '../../src/core/errors.js';
-import { configureLogging } from '../../src/core/log.js';
-import { TokenManager } from '../../src/core/manager.js';
-import * as oauth2 from '../../src/oauth2/index.js';
+import type { TokensmithError } from 'tokensmith/internal/core/errors.js';
+import { configureLogging } from 'tokensmith/internal/core/log.js';
+import { TokenManager } from 'tokensmith/internal/core/manager.js';
+import * as oauth2 from 'tokensmith/internal/oauth2/index.js';
 import { type HostileServer, json, startHostileServer } from './hostile-server.js';
 
 /**

@@ -28,13 +28,16 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type KalliopeEmulator, startKalliopeEmulator } from '../../src/emulators/kalliope/server.js';
-import { type KalturaEmulator, startKalturaEmulator } from '../../src/emulators/kaltura/server.js';
-import { completeLogin } from '../../src/emulators/oidc/robot.js';
-import { type OidcEmulator, startOidcEmulator } from '../../src/emulators/oidc/server.js';
-import { authFetch } from '../../src/fetch/auth-fetch.js';
-import { signer } from '../../src/kalliope/signer.js';
-import { KalturaAdmin } from '../../src/kaltura/admin.js';
+import {
+  type KalliopeEmulator,
+  startKalliopeEmulator,
+} from '@tokensmith/emulators/internal/kalliope/server.js';
+import { type KalturaEmulator, startKalturaEmulator } from '@tokensmith/emulators/internal/kaltura/server.js';
+import { completeLogin } from '@tokensmith/emulators/internal/oidc/robot.js';
+import { type OidcEmulator, startOidcEmulator } from '@tokensmith/emulators/internal/oidc/server.js';
+import { authFetch } from 'tokensmith/internal/fetch/auth-fetch.js';
+import { signer } from 'tokensmith/internal/kalliope/signer.js';
+import { KalturaAdmin } from 'tokensmith/internal/kaltura/admin.js';
 import { type CliRun, cliArgs, runCli } from '../helpers/cli.js';
 import { startTokenApi } from '../helpers/token-api.js';
 

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { configureLogging } from '../../src/core/log.js';
-import { TokenManager } from '../../src/core/manager.js';
-import { authFetch } from '../../src/fetch/auth-fetch.js';
-import { SaltCache, signer } from '../../src/kalliope/index.js';
-import * as kaltura from '../../src/kaltura/index.js';
-import * as oauth2 from '../../src/oauth2/index.js';
+import { configureLogging } from 'tokensmith/internal/core/log.js';
+import { TokenManager } from 'tokensmith/internal/core/manager.js';
+import { authFetch } from 'tokensmith/internal/fetch/auth-fetch.js';
+import { SaltCache, signer } from 'tokensmith/internal/kalliope/index.js';
+import * as kaltura from 'tokensmith/internal/kaltura/index.js';
+import * as oauth2 from 'tokensmith/internal/oauth2/index.js';
 import { type HostileServer, json, startHostileServer } from './hostile-server.js';
 
 /**

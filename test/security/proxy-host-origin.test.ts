@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
-import { configureLogging } from '../../src/core/log.js';
-import { TokenManager } from '../../src/core/manager.js';
-import * as oauth2 from '../../src/oauth2/index.js';
-import { acceptedHostNames } from '../../src/proxy/guard.js';
-import * as proxy from '../../src/proxy/index.js';
+import { configureLogging } from 'tokensmith/internal/core/log.js';
+import { TokenManager } from 'tokensmith/internal/core/manager.js';
+import * as oauth2 from 'tokensmith/internal/oauth2/index.js';
+import { acceptedHostNames } from 'tokensmith/internal/proxy/guard.js';
+import * as proxy from 'tokensmith/internal/proxy/index.js';
+import { json as bodyOf, call } from '../../packages/tokensmith/test/proxy/client.js';
 import { cliArgs } from '../helpers/cli.js';
-import { json as bodyOf, call } from '../proxy/client.js';
 import { type HostileServer, json, startHostileServer } from './hostile-server.js';
 
 /**

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { configureLogging } from '../../src/core/log.js';
-import { TokenManager } from '../../src/core/manager.js';
-import * as oauth2 from '../../src/oauth2/index.js';
-import * as proxy from '../../src/proxy/index.js';
+import { configureLogging } from 'tokensmith/internal/core/log.js';
+import { TokenManager } from 'tokensmith/internal/core/manager.js';
+import * as oauth2 from 'tokensmith/internal/oauth2/index.js';
+import * as proxy from 'tokensmith/internal/proxy/index.js';
 import { type HostileServer, json, startHostileServer } from './hostile-server.js';
 
 /**

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { isTokensmithError, type TokensmithError } from '../../src/core/errors.js';
-import { configureLogging } from '../../src/core/log.js';
-import { TokenManager } from '../../src/core/manager.js';
-import { authFetch } from '../../src/fetch/auth-fetch.js';
-import { parseHeader, SaltCache, signer } from '../../src/kalliope/index.js';
-import * as kaltura from '../../src/kaltura/index.js';
-import * as oauth2 from '../../src/oauth2/index.js';
-import * as proxy from '../../src/proxy/index.js';
-import { call } from '../proxy/client.js';
+import { isTokensmithError, type TokensmithError } from 'tokensmith/internal/core/errors.js';
+import { configureLogging } from 'tokensmith/internal/core/log.js';
+import { TokenManager } from 'tokensmith/internal/core/manager.js';
+import { authFetch } from 'tokensmith/internal/fetch/auth-fetch.js';
+import { parseHeader, SaltCache, signer } from 'tokensmith/internal/kalliope/index.js';
+import * as kaltura from 'tokensmith/internal/kaltura/index.js';
+import * as oauth2 from 'tokensmith/internal/oauth2/index.js';
+import * as proxy from 'tokensmith/internal/proxy/index.js';
+import { call } from '../../packages/tokensmith/test/proxy/client.js';
 import { type HostileServer, json, redirect, startHostileServer, trustingFetch } from './hostile-server.js';
 
 /**

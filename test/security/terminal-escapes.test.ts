@@ -9,11 +9,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { isTokensmithError, type TokensmithError } from '../../src/core/errors.js';
-import { TokenManager } from '../../src/core/manager.js';
-import { terminalSafe } from '../../src/core/terminal-text.js';
-import * as kaltura from '../../src/kaltura/index.js';
-import * as oauth2 from '../../src/oauth2/index.js';
+import { isTokensmithError, type TokensmithError } from 'tokensmith/internal/core/errors.js';
+import { TokenManager } from 'tokensmith/internal/core/manager.js';
+import { terminalSafe } from 'tokensmith/internal/core/terminal-text.js';
+import * as kaltura from 'tokensmith/internal/kaltura/index.js';
+import * as oauth2 from 'tokensmith/internal/oauth2/index.js';
 import { runCli } from '../helpers/cli.js';
 import { type HostileServer, json, startHostileServer } from './hostile-server.js';
 
@@ -262,7 +262,7 @@ describe('terminalSafe', () => {
   });
 
   it('a cause quoted by a TokensmithError is cleaned too', async () => {
-    const { TokensmithError } = await import('../../src/core/errors.js');
+    const { TokensmithError } = await import('tokensmith/internal/core/errors.js');
     const err = new TokensmithError('ERR_RESPONSE_INVALID', 'wrapped', {
       cause: new SyntaxError('Unexpected token \u001b[2J in JSON'),
     });

@@ -1,0 +1,286 @@
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parse as parseToml, TomlError } from 'smol-toml';
+import { TokensmithError } from 'tokensmith/internal/core/errors.js';
+import { registerSecret } from 'tokensmith/internal/core/redact.js';
+import { isSecretRef } from './secret-ref.js';
+
+/** Profile types and the keys each accepts. */
+type FieldType = 'string' | 'number' | 'boolean' | 'strings';
+interface Field {
+  type: FieldType;
+  secret?: boolean;
+}
+
+const OAUTH: Record<string, Field> = {
+  issuer: { type: 'string' },
+  token_endpoint: { type: 'string' },
+  revocation_endpoint: { type: 'string' },
+  grant: { type: 'string' },
+  client_id: { type: 'string' },
+  client_secret: { type: 'string', secret: true },
+  client_auth: { type: 'string' },
+  username: { type: 'string' },
+  password: { type: 'string', secret: true },
+  refresh_token: { type: 'string', secret: true },
+  subject_token: { type: 'string', secret: true },
+  subject_token_type: { type: 'string' },
+  actor_token: { type: 'string', secret: true },
+  actor_token_type: { type: 'string' },
+  requested_token_type: { type: 'string' },
+  scope: { type: 'string' },
+  audience: { type: 'string' },
+  resource: { type: 'strings' },
+  allow_insecure_http: { type: 'boolean' },
+  redirect_port: { type: 'number' },
+};
+
+const COMMON: Record<string, Field> = {
+  type: { type: 'string' },
+  description: { type: 'string' },
+  refresh_window_seconds: { type: 'number' },
+  cache: { type: 'string' },
+  redis_url: { type: 'string' },
+  redis_fallback: { type: 'boolean' },
+};
+
+/** The keys every profile type accepts. */
+export const PROFILE_SCHEMAS: Record<string, Record<string, Field>> = {
+  oauth2: { ...COMMON, ...OAUTH },
+  keycloak: {
+    ...COMMON,
+    ...OAUTH,
+    base_url: { type: 'string' },
+    realm: { type: 'string' },
+    legacy_auth_prefix: { type: 'boolean' },
+  },
+  'kaltura-app-token': {
+    ...COMMON,
+    service_url: { type: 'string' },
+    partner_id: { type: 'number' },
+    app_token_id: { type: 'string' },
+    app_token: { type: 'string', secret: true },
+    hash_type: { type: 'string' },
+    user_id: { type: 'string' },
+    session_type: { type: 'string' },
+    expiry: { type: 'number' },
+    privileges: { type: 'string' },
+    ks: { type: 'string', secret: true },
+    allow_insecure_http: { type: 'boolean' },
+  },
+  'kaltura-admin': {
+    ...COMMON,
+    service_url: { type: 'string' },
+    partner_id: { type: 'number' },
+    admin_secret: { type: 'string', secret: true },
+    user_id: { type: 'string' },
+    session_type: { type: 'string' },
+    expiry: { type: 'number' },
+    privileges: { type: 'string' },
+    local: { type: 'boolean' },
+    allow_insecure_http: { type: 'boolean' },
+  },
+  kalliope: {
+    ...COMMON,
+    url: { type: 'string' },
+    username: { type: 'string' },
+    password: { type: 'string', secret: true },
+    domain: { type: 'string' },
+    allow_insecure_http: { type: 'boolean' },
+  },
+};
+
+/** Required keys per type (beyond `type`). */
+const REQUIRED: Record<string, string[]> = {
+  oauth2: ['client_id'],
+  keycloak: ['base_url', 'realm', 'client_id'],
+  'kaltura-app-token': ['service_url', 'partner_id', 'app_token_id', 'app_token'],
+  'kaltura-admin': ['service_url', 'partner_id', 'admin_secret'],
+  kalliope: ['url'],
+};
+
+/** A validated profile: its name, type, values and where it came from. Secret values stay references. */
+export interface Profile {
+  name: string;
+  type: keyof typeof PROFILE_SCHEMAS;
+  values: Record<string, string | number | boolean | string[]>;
+  /** Config file path, for messages. */
+  file: string;
+  /** Line of each key, for messages. */
+  lines: Record<string, number>;
+  /** True when the file is private (mode 0600 or stricter), which allows literal secrets. */
+  privateFile: boolean;
+}
+
+/** The parsed config file. */
+export interface Config {
+  file: string;
+  /** `default_profile` at the top level. */
+  defaultProfile?: string;
+  profiles: Record<string, Profile>;
+}
+
+/** `$XDG_CONFIG_HOME/tokensmith/config.toml` (or `~/.config/...`). */
+export function defaultConfigPath(env: NodeJS.ProcessEnv = process.env): string {
+  const base = env.XDG_CONFIG_HOME || join(env.HOME ?? '.', '.config');
+  return join(base, 'tokensmith', 'config.toml');
+}
+
+function invalid(message: string, field?: string): TokensmithError {
+  return new TokensmithError('ERR_CONFIG_INVALID', message, { field, source: 'config file' });
+}
+
+/** Read and validate a config file. A missing file at the default path is an empty config. */
+export async function loadConfig(path?: string): Promise<Config> {
+  const file = path ?? defaultConfigPath();
+  let text: string;
+  let mode: number;
+  try {
+    text = await readFile(file, 'utf8');
+    mode = (await stat(file)).mode;
+  } catch (cause) {
+    if (!path && (cause as NodeJS.ErrnoException).code === 'ENOENT') return { file, profiles: {} };
+    throw invalid(`cannot read config file ${file}: ${(cause as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+  return parseConfig(text, file, (mode & 0o077) === 0);
+}
+
+/** Validate config text; `privateFile` says whether literal secrets are allowed. */
+export function parseConfig(text: string, file: string, privateFile: boolean): Config {
+  let doc: Record<string, unknown>;
+  try {
+    doc = parseToml(text) as Record<string, unknown>;
+  } catch (cause) {
+    const line = cause instanceof TomlError ? cause.line : undefined;
+    const reason = cause instanceof Error ? cause.message.split('\n')[0] : 'syntax error';
+    throw invalid(`${file}${line ? `:${line}` : ''}: invalid TOML: ${reason}`);
+  }
+  const lines = keyLines(text);
+  const at = (table: string, key: string) => {
+    const line = lines.get(`${table}\u0000${key}`);
+    return `${file}${line ? `:${line}` : ''}`;
+  };
+  const config: Config = { file, profiles: {} };
+  for (const [key, value] of Object.entries(doc)) {
+    if (key === 'default_profile' && typeof value === 'string') config.defaultProfile = value;
+    else if (key !== 'profiles') throw invalid(`${at('', key)}: unknown top-level key "${key}"`, key);
+  }
+  const profiles = Object.hasOwn(doc, 'profiles') ? doc.profiles : {};
+  if (typeof profiles !== 'object' || Array.isArray(profiles))
+    throw invalid(`${file}: "profiles" must be a table`);
+  for (const [name, raw] of Object.entries(profiles as Record<string, unknown>)) {
+    const table = `profiles.${name}`;
+    if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
+      throw invalid(`${at('profiles', name)}: profile "${name}" must be a table`);
+    }
+    const values = raw as Record<string, unknown>;
+    const type = values.type;
+    if (typeof type !== 'string' || !Object.hasOwn(PROFILE_SCHEMAS, type)) {
+      throw invalid(
+        `${at(table, 'type')}: profile "${name}" key "type" must be one of ${Object.keys(PROFILE_SCHEMAS).join(', ')}`,
+        'type',
+      );
+    }
+    const schema = PROFILE_SCHEMAS[type]!;
+    const profileLines: Record<string, number> = {};
+    for (const [key, value] of Object.entries(values)) {
+      const line = lines.get(`${table}\u0000${key}`);
+      if (line) profileLines[key] = line;
+      const field = Object.hasOwn(schema, key) ? schema[key] : undefined;
+      if (!field)
+        throw invalid(`${at(table, key)}: profile "${name}" has unknown key "${key}" for type ${type}`, key);
+      if (!hasType(value, field.type)) {
+        throw invalid(
+          `${at(table, key)}: profile "${name}" key "${key}" must be ${describe(field.type)}`,
+          key,
+        );
+      }
+      if (field.secret && typeof value === 'string' && !isSecretRef(value)) {
+        registerSecret(value);
+        if (!privateFile) {
+          throw invalid(
+            `${at(table, key)}: profile "${name}" key "${key}" holds a literal secret but the file is readable by others; use env:, file:, cmd: or keyring:, or chmod 600`,
+            key,
+          );
+        }
+      }
+    }
+    const redisUrl = values.redis_url;
+    if (typeof redisUrl === 'string' && /^rediss?:\/\/[^/@]*:[^/@]+@/.test(redisUrl)) {
+      registerSecret(redisUrl);
+      if (!privateFile) {
+        throw invalid(
+          `${at(table, 'redis_url')}: profile "${name}" key "redis_url" holds a password but the file is readable by others; chmod 600`,
+          'redis_url',
+        );
+      }
+    }
+    for (const key of REQUIRED[type] ?? []) {
+      if (!(key in values))
+        throw invalid(`${at(table, 'type')}: profile "${name}" is missing key "${key}"`, key);
+    }
+    config.profiles[name] = {
+      name,
+      type: type as Profile['type'],
+      values: values as Profile['values'],
+      file,
+      lines: profileLines,
+      privateFile,
+    };
+  }
+  return config;
+}
+
+/** Pick a profile by name (flag, `TOKENSMITH_PROFILE`, or `default_profile`). */
+export function selectProfile(config: Config, name?: string): Profile {
+  const chosen = name ?? process.env.TOKENSMITH_PROFILE ?? config.defaultProfile;
+  if (!chosen)
+    throw invalid(`no profile given (--profile, TOKENSMITH_PROFILE or default_profile in ${config.file})`);
+  const profile = Object.hasOwn(config.profiles, chosen) ? config.profiles[chosen] : undefined;
+  if (!profile) {
+    const known = Object.keys(config.profiles);
+    throw invalid(
+      `profile "${chosen}" is not in ${config.file}${known.length ? ` (known: ${known.join(', ')})` : ''}`,
+    );
+  }
+  return profile;
+}
+
+function hasType(value: unknown, type: FieldType): boolean {
+  switch (type) {
+    case 'string':
+      return typeof value === 'string';
+    case 'number':
+      return typeof value === 'number' && Number.isFinite(value);
+    case 'boolean':
+      return typeof value === 'boolean';
+    case 'strings':
+      return typeof value === 'string' || (Array.isArray(value) && value.every((v) => typeof v === 'string'));
+  }
+}
+
+function describe(type: FieldType): string {
+  return type === 'strings' ? 'a string or a list of strings' : `a ${type}`;
+}
+
+/**
+ * Line numbers of `key = …` lines by table, from the raw text: smol-toml does not keep positions,
+ * and "file, line and key" is what a user needs to fix a mistake.
+ */
+function keyLines(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  let table = '';
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const line = raw.trim();
+    const header = /^\[\s*([^\]]+?)\s*\]$/.exec(line);
+    if (header) {
+      table = header[1]!.replace(/"/g, '').replace(/\s*\.\s*/g, '.');
+      const dot = table.lastIndexOf('.');
+      out.set(`${dot < 0 ? '' : table.slice(0, dot)}\u0000${table.slice(dot + 1)}`, i + 1);
+      return;
+    }
+    const kv = /^("?)([\w-]+)\1\s*=/.exec(line);
+    if (kv && !out.has(`${table}\u0000${kv[2]}`)) out.set(`${table}\u0000${kv[2]}`, i + 1);
+  });
+  return out;
+}

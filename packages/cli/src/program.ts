@@ -1,0 +1,25 @@
+import { Command } from 'commander';
+import { registerCoreCommands } from './register-core.js';
+
+/**
+ * The `tokensmith` command tree, without running it: the entry point parses `process.argv` with it,
+ * and tests check argv → options tables against it.
+ */
+export function buildProgram(): Command {
+  const program = new Command('tokensmith')
+    .description('Get API credentials, keep them valid and put them on every request.')
+    .option('-v, --verbose', 'log debug details (secrets redacted) to stderr')
+    .showHelpAfterError()
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  program.hook('preAction', async (cmd) => {
+    if (cmd.optsWithGlobals().verbose) {
+      const { configureLogging } = await import('tokensmith/internal/core/log.js');
+      configureLogging({ level: 'debug' });
+    }
+  });
+
+  registerCoreCommands(program);
+  return program;
+}
