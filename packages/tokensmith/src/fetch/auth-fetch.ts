@@ -1,6 +1,6 @@
 import { type FetchLike, isReplayableBody } from '../core/http.js';
 import { getLogger } from '../core/log.js';
-import { TokenManager } from '../core/manager.js';
+import type { TokenManager } from '../core/manager.js';
 import { isRequestSigner, type Provider, type RequestSigner } from '../core/provider.js';
 import {
   followRedirects,
@@ -9,6 +9,7 @@ import {
   type RedirectHop,
   withoutBodyHeaders,
 } from '../core/redirect-policy.js';
+import { credentialSupply, type IssuedHeaders, sendWithRenewal } from '../core/renewal.js';
 
 const log = getLogger('authFetch');
 
@@ -30,16 +31,11 @@ export interface AuthFetchOptions {
   origins?: readonly string[];
 }
 
-/** Headers for a request; `rejected` is the token of the attempt the API answered 401 to. */
-type HeaderSource = (
-  target: { method: string; url: string },
-  rejected?: string,
-) => Promise<{ headers: Record<string, string>; token?: string }>;
-
 /**
  * A `fetch` that puts credentials on every request to the origins it covers (see
- * {@link AuthFetchOptions.origins}). On a 401 it renews the credential once and replays the request
- * once, when its body can be replayed; it never retries more than that.
+ * {@link AuthFetchOptions.origins}). On a 401 it renews the credential once (also when the body
+ * cannot be sent again, so later requests carry a good one) and replays the request once when its
+ * body can be replayed: the rule of `core/renewal.ts`, shared with `kalturaFetch` and the proxy.
  *
  * Redirects of a request with credentials are followed here (at most 5), each hop with freshly
  * issued headers, and only within the request's origin: a redirect to another origin, or from https
@@ -51,8 +47,7 @@ export function authFetch(
   options: AuthFetchOptions = {},
 ): FetchLike {
   const send = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
-  const headersFor = headerSource(source);
-  const onUnauthorized = isRequestSigner(source) ? source.onUnauthorized?.bind(source) : undefined;
+  const supply = credentialSupply(source);
   const covers = credentialOrigins(source, options.origins);
 
   return async (input, init) => {
@@ -66,39 +61,35 @@ export function authFetch(
     // An in-memory body is read once so every hop and the replay can send it; a stream is sent once.
     const body = request.body === null ? null : replayable ? await request.arrayBuffer() : request.body;
     const signal = init?.signal ?? (input instanceof Request ? input.signal : undefined);
-    let lastToken: string | undefined;
 
-    const sendHop = async (hop: RedirectHop, rejected: string | undefined, redirect: RequestRedirect) => {
-      const issued = await headersFor({ method: hop.method, url: hop.url.href }, rejected);
-      lastToken = issued.token;
+    const sendHop = async (hop: RedirectHop, issued: IssuedHeaders, redirect: RequestRedirect) => {
       const headers = hop.withBody ? new Headers(request.headers) : withoutBodyHeaders(request.headers);
       for (const [name, value] of Object.entries(issued.headers)) headers.set(name, value);
       // `duplex` is required by Node's fetch whenever the body is a stream.
       const hopInit = { method: hop.method, headers, body: hop.withBody ? body : null, redirect, signal };
       return send(hop.url.href, { ...hopInit, duplex: 'half' } as RequestInit);
     };
-    const exchange = (rejected?: string) => {
-      if (request.redirect !== 'follow') {
-        const only = { url, method: request.method, withBody: true, index: 0 };
-        return sendHop(only, rejected, request.redirect);
-      }
-      return followRedirects(
-        url,
-        request.method,
-        (hop) => sendHop(hop, hop.index === 0 ? rejected : undefined, 'manual'),
-        { replayableBody: replayable, source: 'authFetch' },
-      );
-    };
-
-    const first = await exchange();
-    if (first.status !== 401 || !replayable) return first;
-    log.debug('API answered 401; renewing the credential and replaying once', {
-      url: request.url.split('?')[0],
+    return sendWithRenewal(supply, {
+      label: `${request.method} ${url.origin}${url.pathname}`,
+      replayable,
+      refused: (response) => response.status === 401,
+      async send(issue) {
+        let issued: IssuedHeaders = { headers: {} };
+        const hop = async (h: RedirectHop, redirect: RequestRedirect) => {
+          // Fresh headers for every hop: a signer's nonce is never sent twice.
+          issued = await issue(h.method, h.url.href);
+          return sendHop(h, issued, redirect);
+        };
+        const response =
+          request.redirect === 'follow'
+            ? await followRedirects(url, request.method, (h) => hop(h, 'manual'), {
+                replayableBody: replayable,
+                source: 'authFetch',
+              })
+            : await hop({ url, method: request.method, withBody: true, index: 0 }, request.redirect);
+        return { response, issued };
+      },
     });
-    await first.body?.cancel().catch(() => {});
-    if (onUnauthorized) await onUnauthorized(first);
-    // Renew unless another request already did since this one's token was issued.
-    return exchange(lastToken ?? '');
   };
 }
 
@@ -113,17 +104,4 @@ function credentialOrigins(
     return (origin) => origin === own;
   }
   return () => true;
-}
-
-function headerSource(source: TokenManager | Provider | RequestSigner): HeaderSource {
-  if (isRequestSigner(source)) {
-    return async (target) => ({ headers: await source.sign(target) });
-  }
-  const manager = source instanceof TokenManager ? source : new TokenManager(source);
-  return async (_target, rejected) => {
-    const credential = await manager.getCredential(
-      rejected === undefined ? {} : { forceRefresh: true, rejectedToken: rejected },
-    );
-    return { headers: credential.headers, token: credential.token };
-  };
 }

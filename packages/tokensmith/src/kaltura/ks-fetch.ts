@@ -1,16 +1,17 @@
 /**
  * A `fetch` for api_v3 calls that puts the KS where Kaltura reads it: the `ks` member of a JSON
  * body, or the `ks` query parameter otherwise (api_v3 ignores headers). An `INVALID_KS` answer
- * (HTTP 200) renews the session once and replays the request. The KS goes to the service's origin
+ * (HTTP 200) renews the session once and replays the request once (core/renewal.ts's rule). The KS goes to the service's origin
  * only: requests elsewhere are sent without it, and redirects are followed only within that origin.
  */
 import type { Credential } from '../core/credential.js';
 import { TokensmithError } from '../core/errors.js';
-import { type FetchLike, fetchFollowingRedirects, readBodyLimited } from '../core/http.js';
+import { type FetchLike, fetchFollowingRedirects, isReplayableBody, readBodyLimited } from '../core/http.js';
 import { getLogger } from '../core/log.js';
 import { TokenManager } from '../core/manager.js';
 import type { Provider } from '../core/provider.js';
 import { parseOrigin } from '../core/redirect-policy.js';
+import { credentialSupply, sendWithRenewal } from '../core/renewal.js';
 import { isKalturaException } from './client.js';
 
 const log = getLogger('kaltura');
@@ -53,8 +54,8 @@ export function withKs(url: string, init: RequestInit, ks: string): { url: strin
 /**
  * A fetch for Kaltura api_v3 that adds the current KS from `source` to each request to the service's
  * origin ({@link KalturaFetchOptions.serviceUrl}); a request to any other origin is sent as the
- * caller made it, without the KS, and an `INVALID_KS` from it renews nothing. Bodies must be strings
- * (or absent) so the request can be rewritten and replayed.
+ * caller made it, without the KS, and an `INVALID_KS` from it renews nothing. A body is held as a
+ * string (a `Request`'s is read), so the request can be rewritten and replayed.
  *
  * A redirect of a request with the KS is followed only within the service's origin (at most 5):
  * one to another origin, or from https to http, is `ERR_REDIRECT_REFUSED`. `redirect: 'manual'` or
@@ -63,42 +64,56 @@ export function withKs(url: string, init: RequestInit, ks: string): { url: strin
 export function kalturaFetch(source: TokenManager | Provider, options: KalturaFetchOptions = {}): FetchLike {
   const send = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   const manager = source instanceof TokenManager ? source : new TokenManager(source);
+  const supply = credentialSupply(manager);
   const configured =
     options.serviceUrl === undefined
       ? undefined
       : serviceOrigin(options.serviceUrl, 'kalturaFetch serviceUrl');
   return async (input, init = {}) => {
     const url = input instanceof Request ? input.url : String(input);
-    const target = new URL(url).origin;
-    if (configured !== undefined && target !== configured) return withoutKs(input, init, target, send);
-    const credential = await manager.getCredential();
-    const origin = configured ?? originOfSession(credential);
-    if (target !== origin) return withoutKs(input, init, target, send);
-    const base: RequestInit =
-      input instanceof Request ? { method: input.method, headers: input.headers, ...init } : init;
-    const ks = credential.token;
+    const target = new URL(url);
+    if (configured !== undefined && target.origin !== configured) return withoutKs(input, init, send);
+    const origin = configured ?? originOfSession(await manager.getCredential());
+    if (target.origin !== origin) return withoutKs(input, init, send);
+    const base = await requestInit(input, init);
     const sendWithKs = (request: { url: string; init: RequestInit }) => {
       const mode = request.init.redirect ?? 'follow';
       if (mode !== 'follow') return send(request.url, request.init);
       return fetchFollowingRedirects(send, request.url, request.init, { origin, source: 'kalturaFetch' });
     };
-    const response = await sendWithKs(withKs(url, base, ks));
-    if (!(await saysInvalidKs(response))) return response;
-    log.debug('Kaltura answered INVALID_KS; renewing the session and replaying once');
-    await response.body?.cancel().catch(() => {});
-    // Renew unless another request already did since this KS was issued.
-    const renewed = await manager.getCredential({ forceRefresh: true, rejectedToken: ks });
-    return sendWithKs(withKs(url, base, renewed.token));
+    return sendWithRenewal(supply, {
+      label: `${base.method ?? 'GET'} ${target.origin}${target.pathname}`,
+      // A Request's body is held as a string (see requestInit); a stream given in `init` is sent once.
+      replayable: isReplayableBody(url, base),
+      refused: saysInvalidKs,
+      async send(issue) {
+        const issued = await issue(base.method ?? 'GET', url);
+        return { response: await sendWithKs(withKs(url, base, issued.token ?? '')), issued };
+      },
+    });
   };
 }
 
-function withoutKs(
-  input: string | URL | Request,
-  init: RequestInit,
-  origin: string,
-  send: FetchLike,
-): Promise<Response> {
-  log.debug('origin other than the Kaltura service: sent without the KS', { origin });
+/**
+ * The request as a RequestInit whose body is a string (or absent): the KS may have to go into it,
+ * and the request may be sent twice. A `Request`'s own body is read here rather than dropped.
+ */
+async function requestInit(input: string | URL | Request, init: RequestInit): Promise<RequestInit> {
+  if (!(input instanceof Request)) return init;
+  const body = init.body === undefined && input.body !== null ? await input.text() : init.body;
+  return {
+    method: input.method,
+    headers: input.headers,
+    signal: input.signal,
+    ...init,
+    ...(body === undefined ? {} : { body }),
+  };
+}
+
+function withoutKs(input: string | URL | Request, init: RequestInit, send: FetchLike): Promise<Response> {
+  log.debug('origin other than the Kaltura service: sent without the KS', {
+    origin: new URL(input instanceof Request ? input.url : String(input)).origin,
+  });
   return send(input, init);
 }
 

@@ -4,7 +4,7 @@ import { TokensmithError } from '../core/errors.js';
 import { getLogger } from '../core/log.js';
 import { type ForwardBody, isReplayable, prepareBody } from './body.js';
 import type { CredentialSupply, IssuedHeaders } from './credentials.js';
-import { clientResponseHeaders, headerRecord, upstreamRequestHeaders } from './headers.js';
+import { clientResponseHeaders, refusalAnswer, upstreamRequestHeaders } from './headers.js';
 
 const log = getLogger('proxy');
 
@@ -228,7 +228,7 @@ class Exchange implements Forwarded, Dispatcher.DispatchHandler {
   /** The 401's body has been read away: renew the credential and send the held request once more. */
   private replay(): void {
     const rejected = this.issued as IssuedHeaders;
-    const headers = headerRecord(this.rejectedHeaders ?? []);
+    const answer = refusalAnswer(401, this.rejectedHeaders ?? []);
     this.rejectedHeaders = undefined;
     this.replayed = true;
     if (log.enabled('debug')) {
@@ -239,7 +239,7 @@ class Exchange implements Forwarded, Dispatcher.DispatchHandler {
     }
     const { supply } = this.ctx;
     supply
-      .renewAfter(rejected, 401, headers)
+      .renewAfter(rejected, answer)
       .then(() => supply.issue(this.method, this.ctx.origin + this.path))
       .then(
         (issued) => this.send(issued),
@@ -250,7 +250,7 @@ class Exchange implements Forwarded, Dispatcher.DispatchHandler {
   /** A 401 to a body that cannot be sent again: renew anyway so that the client's own retry succeeds, then pass it on. */
   private renewThenRelay(rawHeaders: Buffer[]): void {
     this.ctx.supply
-      .renewAfter(this.issued as IssuedHeaders, 401, headerRecord(rawHeaders))
+      .renewAfter(this.issued as IssuedHeaders, refusalAnswer(401, rawHeaders))
       .catch((err) => {
         log.warn('renewal after a 401 failed', {
           code: (err as { code?: string }).code,

@@ -112,16 +112,18 @@ export function clientResponseHeaders(raw: readonly Buffer[]): string[] {
   return kept;
 }
 
-/** The upstream's raw response headers as a record with lower-case names (repeated ones as arrays). */
-export function headerRecord(raw: readonly Buffer[]): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = Object.create(null);
+/**
+ * The upstream's refusal as a fetch `Response` (status and headers, no body), for the credential
+ * supply's `renewAfter`: a signer reads the answer itself (its `Date` header, for instance).
+ */
+export function refusalAnswer(status: number, raw: readonly Buffer[]): Response {
+  const headers = new Headers();
   for (let i = 0; i < raw.length; i += 2) {
-    const name = (raw[i] as Buffer).toString('latin1').toLowerCase();
-    const value = (raw[i + 1] as Buffer).toString('latin1');
-    const seen = out[name];
-    if (seen === undefined) out[name] = value;
-    else if (Array.isArray(seen)) seen.push(value);
-    else out[name] = [seen, value];
+    try {
+      headers.append((raw[i] as Buffer).toString('latin1'), (raw[i + 1] as Buffer).toString('latin1'));
+    } catch {
+      // A header fetch refuses to hold is of no use to a signer: leave it out.
+    }
   }
-  return out;
+  return new Response(null, { status, headers });
 }

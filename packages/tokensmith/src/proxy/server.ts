@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Pool } from 'undici';
 import { TokensmithError } from '../core/errors.js';
 import { getLogger } from '../core/log.js';
-import { credentialSupply } from './credentials.js';
+import { proxySupply } from './credentials.js';
 import { forwardingError, sendError, statusFor } from './errors.js';
 import { type ForwardContext, type Forwarded, forward } from './forward.js';
 import { type Refusal, requestGuard } from './guard.js';
@@ -55,7 +55,7 @@ export interface ProxyHandle {
  */
 export async function start(options: ProxyOptions): Promise<ProxyHandle> {
   const opts = normalizeOptions(options);
-  const supply = credentialSupply(opts.source);
+  const supply = proxySupply(opts.source);
   const origin = opts.upstream.origin;
   const upstream = opts.upstream.href;
   const pool = new Pool(origin, {
