@@ -8,10 +8,12 @@ export {
   type EncryptionKeyOption,
   FileCache,
   type FileCacheOptions,
+  type FileCacheStats,
   forgetClient,
   MemoryCache,
   RedisCache,
   type RedisCacheOptions,
+  type RedisCacheStats,
 } from './cache/index.js';
 export type { CredentialCache } from './core/cache.js';
 export { Credential, type CredentialRecord, type CredentialSummary } from './core/credential.js';

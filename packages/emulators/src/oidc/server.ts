@@ -16,6 +16,7 @@ import {
   userCodeConfirmPage,
   userCodeInputPage,
 } from './pages.js';
+import { completeLogin, type RobotLogin, type RobotOptions, type RobotResult } from './robot.js';
 
 /** Options of {@link startOidcEmulator}. */
 export interface OidcEmulatorOptions {
@@ -82,6 +83,12 @@ export interface OidcEmulator {
    * `expired_token`. Returns how many.
    */
   expireDeviceCodes(): number;
+  /**
+   * Play the person for a device or browser login: open `startUrl` (the device `verification_uri_complete`
+   * or the authorization URL), sign in as `login` (default: the first user) and approve, or refuse with
+   * `{ deny: true }`.
+   */
+  completeLogin(startUrl: string, login?: RobotLogin, options?: RobotOptions): Promise<RobotResult>;
   /** Reset counters. */
   resetStats(): void;
   close(): Promise<void>;
@@ -325,6 +332,7 @@ export async function startOidcEmulator(options: OidcEmulatorOptions = {}): Prom
     (callback as (req: IncomingMessage, res: ServerResponse) => void)(req, res);
   });
 
+  const firstUser = [...users.values()][0] as EmulatorUser;
   return {
     issuer,
     origin,
@@ -338,6 +346,7 @@ export async function startOidcEmulator(options: OidcEmulatorOptions = {}): Prom
     stats,
     revokeRefreshTokens: () => store.revokeRefreshTokens(),
     expireDeviceCodes: () => store.expireDeviceCodes(),
+    completeLogin: (startUrl, login = firstUser, options) => completeLogin(startUrl, login, options),
     resetStats() {
       stats.tokenRequests = 0;
       stats.byGrant = {};

@@ -2,8 +2,9 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Credential, type CredentialRecord } from '../core/credential.js';
-import { TokensmithError } from '../core/errors.js';
+import { isTokensmithError, TokensmithError } from '../core/errors.js';
 import { getLogger } from '../core/log.js';
+import { loadOptional } from '../core/optional-dependency.js';
 import { registerSecret } from '../core/redact.js';
 
 const log = getLogger('cache');
@@ -32,7 +33,8 @@ export const PLAINTEXT_NOTICE_FILE = 'UNENCRYPTED.txt';
  * - `'env'`: `TOKENSMITH_CACHE_KEY` is required (missing or malformed is `ERR_CONFIG_INVALID`);
  * - `'keyring'`: a key kept in the OS keyring, generated on first use. When no keyring is available,
  *   `TOKENSMITH_CACHE_KEY` is used if set, otherwise entries are stored in plaintext; either way a
- *   warning is logged, never silently;
+ *   warning is logged, never silently. Without the optional `@napi-rs/keyring` package it fails
+ *   with `ERR_DEPENDENCY_MISSING`;
  * - a 32-byte `Buffer`: that key.
  */
 export type EncryptionKeyOption = 'auto' | 'env' | 'keyring' | 'none' | Buffer | undefined;
@@ -89,7 +91,11 @@ export interface KeyringEntry {
  */
 export function osKeyringEntry(service = KEYRING_SERVICE, account = KEYRING_ACCOUNT): KeyringEntry {
   const entry = async () => {
-    const { AsyncEntry } = await import('@napi-rs/keyring');
+    const { AsyncEntry } = await loadOptional(
+      '@napi-rs/keyring',
+      'the OS keyring',
+      () => import('@napi-rs/keyring'),
+    );
     return new AsyncEntry(service, account, { linux: { store: 'secret-service' } });
   };
   return {
@@ -152,6 +158,8 @@ export async function resolveEncryptionKey(
   try {
     return await keyFromKeyring(keyring, deps.withLock ?? ((fn) => fn()));
   } catch (err) {
+    // Asked for the keyring by name without the package that reaches it: a setup mistake, not an outage.
+    if (isTokensmithError(err, 'ERR_DEPENDENCY_MISSING')) throw err;
     const fallback = keyFromEnv(env);
     log.warn(
       fallback

@@ -5,6 +5,7 @@ import type { CredentialRecord } from '../core/credential.js';
 import { isTokensmithError, TokensmithError } from '../core/errors.js';
 import { KeyedMutex } from '../core/keyed-mutex.js';
 import { getLogger } from '../core/log.js';
+import { loadOptional } from '../core/optional-dependency.js';
 import { registerSecret } from '../core/redact.js';
 import { checkEncryptionOption, decodeEntry, encodeEntry, resolveEncryptionKey } from './encryption.js';
 
@@ -261,7 +262,7 @@ export class RedisCache implements CredentialCache {
 
   #connect(): Promise<Redis> {
     this.#client ??= (async () => {
-      const { Redis } = await import('ioredis');
+      const { Redis } = await loadOptional('ioredis', 'RedisCache', () => import('ioredis'));
       const client = new Redis(this.#url.href, {
         lazyConnect: true,
         // Fail commands quickly while Redis is down instead of queueing them for ever.

@@ -8,6 +8,7 @@ import { terminalSafe } from './terminal-text.js';
 export type ErrorCode =
   // configuration and usage
   | 'ERR_CONFIG_INVALID'
+  | 'ERR_DEPENDENCY_MISSING'
   | 'ERR_INSECURE_HTTP'
   | 'ERR_UNSUPPORTED'
   // transport

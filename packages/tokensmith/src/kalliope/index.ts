@@ -26,6 +26,5 @@ export {
   type SaltCacheOptions,
   type SaltResponse,
   saltUrl,
-  sharedSaltCache,
 } from './salt.js';
 export { type KalliopeSigner, type KalliopeSignerOptions, signer } from './signer.js';

@@ -5,6 +5,6 @@
  */
 export type { CredentialSupply, IssuedHeaders } from './credentials.js';
 export { HEALTH_PATH, type HealthReport } from './health.js';
-export { type ProxyOptions, parseListen } from './options.js';
+export type { ProxyOptions } from './options.js';
 export { type ProxyHandle, type ProxyStats, start } from './server.js';
 export { closeOnSignals } from './signals.js';

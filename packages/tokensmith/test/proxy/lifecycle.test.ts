@@ -6,6 +6,7 @@ import { configureLogging } from 'tokensmith/internal/core/log.js';
 import { TokenManager } from 'tokensmith/internal/core/manager.js';
 import * as oauth2 from 'tokensmith/internal/oauth2/index.js';
 import * as proxy from 'tokensmith/internal/proxy/index.js';
+import { parseListen } from 'tokensmith/internal/proxy/options.js';
 import { ExposureLog } from '../../../../test/helpers/secrets.js';
 import { call, json } from './client.js';
 import { startUpstream, tokensSeen } from './upstream.js';
@@ -36,13 +37,13 @@ describe('proxy options', () => {
   });
 
   it('parses listen addresses', () => {
-    assert.deepEqual(proxy.parseListen('127.0.0.1:8080'), { host: '127.0.0.1', port: 8080 });
-    assert.deepEqual(proxy.parseListen('[::1]:9000'), { host: '::1', port: 9000 });
-    assert.deepEqual(proxy.parseListen('localhost:0'), { host: 'localhost', port: 0 });
-    assert.deepEqual(proxy.parseListen('8080'), { host: '127.0.0.1', port: 8080 });
-    assert.deepEqual(proxy.parseListen(':8080'), { host: '127.0.0.1', port: 8080 });
-    assert.throws(() => proxy.parseListen('nope'), hasCode('ERR_CONFIG_INVALID'));
-    assert.throws(() => proxy.parseListen('127.0.0.1:99999'), hasCode('ERR_CONFIG_INVALID'));
+    assert.deepEqual(parseListen('127.0.0.1:8080'), { host: '127.0.0.1', port: 8080 });
+    assert.deepEqual(parseListen('[::1]:9000'), { host: '::1', port: 9000 });
+    assert.deepEqual(parseListen('localhost:0'), { host: 'localhost', port: 0 });
+    assert.deepEqual(parseListen('8080'), { host: '127.0.0.1', port: 8080 });
+    assert.deepEqual(parseListen(':8080'), { host: '127.0.0.1', port: 8080 });
+    assert.throws(() => parseListen('nope'), hasCode('ERR_CONFIG_INVALID'));
+    assert.throws(() => parseListen('127.0.0.1:99999'), hasCode('ERR_CONFIG_INVALID'));
   });
 
   it('checks the upstream URL without echoing secrets', async () => {
