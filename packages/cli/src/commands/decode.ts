@@ -31,7 +31,7 @@ export async function decodeCommand(arg: string | undefined, flags: DecodeFlags)
     return;
   }
   const [{ inspect }, { printKsInspection }, { secretFromEnv }] = await Promise.all([
-    import('tokensmith/internal/kaltura/ks.js'),
+    import('tokensmith/internal/kaltura/ks/index.js'),
     import('./kaltura-inspect.js'),
     import('./kaltura-common.js'),
   ]);

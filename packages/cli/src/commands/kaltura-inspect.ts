@@ -1,7 +1,7 @@
 /** `tokensmith kaltura inspect` (a KS) and `kaltura privileges` (a privileges string). */
 import { TokensmithError } from 'tokensmith/internal/core/errors.js';
 import { registerSecret } from 'tokensmith/internal/core/redact.js';
-import { inspect, type KsInspection } from 'tokensmith/internal/kaltura/ks.js';
+import { inspect, type KsInspection } from 'tokensmith/internal/kaltura/ks/index.js';
 import { check, parse } from 'tokensmith/internal/kaltura/privileges.js';
 import { info, out, readStdin, UsageError } from '../io.js';
 import { isoDate, secretFromEnv } from './kaltura-common.js';

@@ -1,7 +1,7 @@
 /**
  * Request parameters the way api_v3 gathers them (`infraRequestUtils::getRequestParams`): a JSON body
  * only when Content-Type is exactly `application/json` and the body looks like an object, otherwise
- * form fields nested with `:` (or PHP brackets); then `/k/v` path pairs and the query string on top.
+ * form fields nested with `:` (or PHP brackets); the query string over the body, `/k/v` path pairs over both.
  */
 
 /** Parameters as a nested object of strings, numbers, booleans and objects. */
@@ -51,30 +51,16 @@ export function bodyParams(contentType: string | undefined, body: string): Param
   return {};
 }
 
-/** Path after `/action/{name}` as `/k/v` pairs. */
+/**
+ * The path after `/api_v3` as `/k/v` pairs (infraRequestUtils::getUrlRequestParams): the first pair
+ * of a name wins, and a `0` or empty name ends the list (PHP's `while (current($pathParts))`).
+ */
 export function pathPairs(segments: string[]): Array<[string, string]> {
-  const out: Array<[string, string]> = [];
-  for (let i = 0; i + 1 < segments.length; i += 2) out.push([segments[i]!, segments[i + 1]!]);
-  return out;
-}
-
-/** A string parameter, or undefined when absent/empty. */
-export function pStr(p: Params, key: string): string | undefined {
-  const v = p[key];
-  if (v === undefined || v === null || v === '') return undefined;
-  return typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined;
-}
-
-/** An integer parameter (numbers or numeric strings), or undefined. */
-export function pInt(p: Params, key: string): number | undefined {
-  const v = p[key];
-  if (typeof v === 'number' && Number.isInteger(v)) return v;
-  if (typeof v === 'string' && /^-?\d+$/.test(v.trim())) return Number(v.trim());
-  return undefined;
-}
-
-/** An object parameter, or `{}`. */
-export function pObj(p: Params, key: string): Params {
-  const v = p[key];
-  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Params) : {};
+  const out = new Map<string, string>();
+  for (let i = 0; i < segments.length; i += 2) {
+    const key = segments[i]!;
+    if (!key || key === '0') break;
+    if (!out.has(key)) out.set(key, segments[i + 1] ?? '');
+  }
+  return [...out];
 }

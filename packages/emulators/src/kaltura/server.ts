@@ -1,13 +1,16 @@
 /**
  * A local Kaltura api_v3 emulator for the auth-relevant endpoints (sessions, app tokens, roles,
- * users, category users). node:http only; state in memory or in a JSON file written atomically.
- * For demos and tests: it listens on 127.0.0.1 unless told otherwise.
+ * users, category users) and multirequest, answering as the server does (docs/kaltura-emulator-rules.md):
+ * XML unless `format=1` asks for JSON. node:http only; state in memory or in a JSON file written
+ * atomically. For demos and tests: it listens on 127.0.0.1 unless told otherwise.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type ActionDef, actions, type CallContext } from './actions.js';
 import { ApiError, errors } from './api-error.js';
-import { bodyParams, mergeFlat, type Params, pathPairs, pStr } from './params.js';
+import { type DispatchDeps, dispatch } from './dispatch.js';
+import { runMultiRequest } from './multirequest.js';
+import { bodyParams, mergeFlat, type Params, pathPairs } from './params.js';
+import { serializerFor } from './serialize.js';
 import { Sessions } from './sessions.js';
 import { type EmulatorState, loadState, newState, saveState } from './state.js';
 
@@ -33,8 +36,9 @@ export interface KalturaEmulatorOptions {
 
 /** Counters of what the emulator did. */
 export interface KalturaEmulatorStats {
+  /** HTTP requests (a multirequest is one). */
   requests: number;
-  /** Calls per `service.action` (lower case). */
+  /** Calls per `service.action` (lower case); each call of a multirequest counts. */
   calls: Record<string, number>;
   /** Errors per Kaltura code. */
   errors: Record<string, number>;
@@ -97,85 +101,83 @@ export async function startKalturaEmulator(options: KalturaEmulatorOptions = {})
   };
   if (options.stateFile && !loaded) await save();
 
-  const send = (res: ServerResponse, status: number, body: unknown) => {
-    const text = body === undefined ? '' : JSON.stringify(body);
+  const deps: DispatchDeps = { state, sessions, now, stats, save };
+
+  const send = (
+    res: ServerResponse,
+    status: number,
+    type: string,
+    text: string,
+    extra: Record<string, string> = {},
+  ) => {
     res.writeHead(status, {
-      'content-type': 'application/json',
+      'content-type': type,
       'content-length': Buffer.byteLength(text),
       date: new Date(now()).toUTCString(),
+      ...extra,
     });
     res.end(text);
   };
 
+  /** KalturaFrontController::getExceptionObject: anything but an API exception is an internal error. */
+  const toApiError = (err: unknown): ApiError => {
+    const apiError = err instanceof ApiError ? err : errors.internal();
+    stats.errors[apiError.code] = (stats.errors[apiError.code] ?? 0) + 1;
+    return apiError;
+  };
+
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     stats.requests++;
+    const started = performance.now();
     const uri = req.url ?? '/';
     const url = new URL(uri, 'http://emulator');
     const segments = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
-    // /api_v3/service/{service}/action/{action}[/k/v...]
-    if (
-      segments[0] !== 'api_v3' ||
-      segments[1] !== 'service' ||
-      segments[3] !== 'action' ||
-      !segments[2] ||
-      !segments[4]
-    ) {
-      send(res, 404, { error: 'not found: use /api_v3/service/{service}/action/{action}' });
+    // /api_v3[/index.php]/service/{service}/action/{action}[/k/v...]; service and action may also come as parameters.
+    if (segments[0] !== 'api_v3') {
+      send(
+        res,
+        404,
+        'application/json',
+        JSON.stringify({ error: 'not found: use /api_v3/service/{service}/action/{action}' }),
+      );
       return;
     }
-    const service = segments[2].toLowerCase();
-    const action = segments[4].toLowerCase();
+    const rest = segments[1] === 'index.php' ? segments.slice(2) : segments.slice(1);
+    const body = req.method === 'POST' ? await readBody(req) : '';
+    // infraRequestUtils::getRequestParams: the query over the body, the path pairs (first one wins) over both.
+    const params: Params = bodyParams(req.headers['content-type'], body);
+    mergeFlat(params, url.searchParams);
+    mergeFlat(params, pathPairs(rest));
+    const facts = { uri, remoteAddress: req.socket.remoteAddress ?? '' };
+    const serializer = serializerFor(params.format, params.ignoreNull);
+    if (!serializer) {
+      // setSerializerByFormat fails: kRendererDieError, headers and no body.
+      const e = errors.unknownFormat(params.format);
+      send(res, 200, 'text/plain', '', {
+        'x-kaltura': `error- ${e.code}`,
+        // The format is the caller's text: keep the header value printable.
+        'x-kaltura-app': `exiting on error ${e.code} - ${e.message}`.replace(/[^\x20-\x7e]/g, '?'),
+      });
+      return;
+    }
+    const elapsed = () => (performance.now() - started) / 1000;
+    if (params.service === 'multirequest') {
+      const results = await runMultiRequest(params, (p) => dispatch(deps, p, facts), toApiError);
+      send(res, 200, serializer.contentType, serializer.multi(results.map(serializer.serialize), elapsed()));
+      return;
+    }
     let result: unknown;
     try {
-      const body = req.method === 'POST' ? await readBody(req) : '';
-      const params: Params = bodyParams(req.headers['content-type'], body);
-      mergeFlat(params, pathPairs(segments.slice(5)));
-      mergeFlat(params, url.searchParams);
-      result = await run(service, action, params, { uri, remoteAddress: req.socket.remoteAddress ?? '' });
+      result = await dispatch(deps, params, facts);
     } catch (err) {
-      const apiError =
-        err instanceof ApiError
-          ? err
-          : new ApiError('INTERNAL_SERVER_ERROR', 'Internal server error occurred');
-      stats.errors[apiError.code] = (stats.errors[apiError.code] ?? 0) + 1;
-      send(res, 200, apiError.toJSON());
-      return;
+      result = toApiError(err);
     }
-    send(res, 200, result ?? null);
-  };
-
-  const run = async (
-    service: string,
-    action: string,
-    params: Params,
-    facts: { uri: string; remoteAddress: string },
-  ): Promise<unknown> => {
-    const key = `${service}.${action}`;
-    stats.calls[key] = (stats.calls[key] ?? 0) + 1;
-    const def: ActionDef | undefined = actions[key];
-    if (!def) {
-      if (!Object.keys(actions).some((k) => k.startsWith(`${service}.`))) throw errors.noService(service);
-      throw errors.noAction(action, service);
-    }
-    let dirty = false;
-    const ctx: CallContext = { state, sessions, now: now(), changed: () => (dirty = true) };
-    if (def.access !== 'none') {
-      const ks = pStr(params, 'ks');
-      if (!ks) throw errors.missingKs();
-      ctx.session = sessions.check(ks, facts);
-      if (def.access === 'admin' && ctx.session.decoded.type !== 2)
-        throw errors.serviceForbidden(service, action);
-    }
-    const before = sessions.issued;
-    const result = def.run(params, ctx);
-    stats.ksIssued += sessions.issued - before;
-    if (dirty) await save();
-    return result;
+    send(res, 200, serializer.contentType, serializer.single(serializer.serialize(result), elapsed()));
   };
 
   const server = createServer((req, res) => {
     handle(req, res).catch(() => {
-      if (!res.headersSent) send(res, 500, { error: 'internal error' });
+      if (!res.headersSent) send(res, 500, 'application/json', JSON.stringify({ error: 'internal error' }));
       else res.destroy();
     });
   });

@@ -1,10 +1,14 @@
-/** KS issuing and checking in the emulator, with the server's rules (expiry, logout, restrictions, roles). */
+/**
+ * KS issuing and checking in the emulator, with the server's rules: parsing (kCurrentContext::
+ * initKsPartnerUser), validity (kSessionBase::isValidBase, ks::isValid), the role a `setrole`
+ * names (kPermissionManager::getRoleIds) and the privileges session.start accepts (ks::validatePrivileges).
+ */
 import { createHash } from 'node:crypto';
-import { type DecodedKs, decode, encode } from 'tokensmith/internal/kaltura/ks.js';
+import { type DecodedKs, decode, encode } from 'tokensmith/internal/kaltura/ks/index.js';
 import { errors } from './api-error.js';
-import type { EmulatorState } from './state.js';
+import type { EmulatorState, RoleRecord } from './state.js';
 
-/** A checked session: the decoded KS plus its privileges as a map. */
+/** A parsed session: the decoded KS plus its privileges as a map. */
 export interface SessionContext {
   ks: string;
   decoded: DecodedKs;
@@ -13,14 +17,17 @@ export interface SessionContext {
 
 /** What the check needs to know about the request. */
 export interface RequestFacts {
-  /** Path and query as sent (`REQUEST_URI`). */
+  /** Path and query as sent (`REQUEST_URI`; for a multirequest, the multirequest's). */
   uri: string;
   remoteAddress: string;
 }
 
 const sha1 = (s: string) => createHash('sha1').update(s).digest('hex');
 
-/** The invalidation key of a `sessionid` privilege: `sha1(partnerId + "_" + id)`. */
+/** PHP `is_numeric` (whitespace around allowed since PHP 8). */
+const NUMERIC = /^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$/;
+
+/** The invalidation key of a `sessionid` privilege: `sha1(partnerId + "_" + id)` (ks::buildSessionIdHash). */
 export function sessionIdKey(partnerId: number, id: string): string {
   return sha1(`${partnerId}_${id}`);
 }
@@ -37,12 +44,42 @@ export function privilegeMap(privileges: string): Map<string, string> {
   return map;
 }
 
+/** A numeric role value looks the role up by id, anything else by system name; partner or partner 0; not deleted. */
+function findRole(roles: readonly RoleRecord[], value: string, partnerId: number): RoleRecord | undefined {
+  const numeric = NUMERIC.test(value);
+  return roles.find(
+    (r) =>
+      r.status !== 3 &&
+      [0, partnerId].includes(r.partnerId) &&
+      (numeric ? r.id === Number(value) : r.systemName === value),
+  );
+}
+
+/**
+ * ks::getRole: the value of the first `name:value` entry (up to a further `:`), undefined when none;
+ * a negative number is INVALID_SET_ROLE.
+ */
+function getRole(privileges: string, name: string): string | undefined {
+  for (const entry of privileges.split(',')) {
+    const [key, value] = entry.split(':');
+    if (key !== name) continue;
+    if (value && NUMERIC.test(value) && Number(value) < 0) throw errors.invalidSetRole();
+    return value ?? '';
+  }
+  return undefined;
+}
+
+/** kSessionBase::isWidgetSession: a USER KS of no user (`''` or `0`) with `widget:1`; never invalidated. */
+function isWidgetSession(d: DecodedKs): boolean {
+  return d.type === 0 && (d.userId === '' || d.userId === '0') && d.privileges.includes('widget:1');
+}
+
 /** Issues and checks KSs for the emulated partner. */
 export class Sessions {
   readonly #state: () => EmulatorState;
   readonly #now: () => number;
-  /** Actions used per KS, for `actionslimit`. */
-  readonly #actions = new Map<string, number>();
+  /** Actions left per KS, for `actionslimit` (invalidSessionPeer::actionsLimitKs). */
+  readonly #actionsLeft = new Map<string, number>();
   issued = 0;
 
   constructor(state: () => EmulatorState, now: () => number) {
@@ -50,7 +87,11 @@ export class Sessions {
     this.#now = now;
   }
 
-  /** Make a KS, signed/encrypted with the admin secret whatever its type (`ks::toSecureString`). */
+  /**
+   * Make a KS as kSessionUtils::createKSession + ks::toSecureString do: signed/encrypted with the
+   * admin secret whatever its type, in the partner's KS version. `validUntil` is what the server
+   * reports; a KS with `downloadasset` carries it rounded up to 5 minutes (kSessionBase::generateSession).
+   */
   issue(
     userId: string,
     type: number,
@@ -59,13 +100,14 @@ export class Sessions {
   ): { ks: string; validUntil: number } {
     const { partner } = this.#state();
     const validUntil = Math.floor(this.#now() / 1000) + expirySeconds;
+    const inKs = privileges.includes('downloadasset') ? Math.ceil(validUntil / 300) * 300 : validUntil;
     const ks = encode({
       version: partner.ksVersion,
       adminSecret: partner.adminSecret,
       partnerId: partner.id,
       userId,
       type,
-      validUntil,
+      validUntil: inKs,
       privileges,
       now: this.#now,
     });
@@ -73,70 +115,103 @@ export class Sessions {
     return { ks, validUntil };
   }
 
-  /** Decode with the partner's secret; INVALID_KS when that fails. */
-  read(ks: string): SessionContext {
+  /**
+   * Parse a KS (ks::fromSecureString): it must decrypt or verify with the secrets of the partner it
+   * names, so a KS of any other partner does not parse here. Throws `Error('INVALID_STR')` on failure.
+   */
+  parse(ks: string): SessionContext {
     const { partner } = this.#state();
     let decoded: DecodedKs;
     try {
       decoded = decode(ks, { adminSecret: partner.adminSecret });
     } catch {
-      throw errors.invalidKs(ks);
+      throw new Error('INVALID_STR');
     }
-    if (decoded.signatureValid !== true) throw errors.invalidKs(ks);
-    if (decoded.partnerId !== partner.id) throw errors.invalidKs(ks, '-2', 'INVALID_PARTNER');
+    if (decoded.signatureValid !== true || decoded.partnerId !== partner.id) throw new Error('INVALID_STR');
     return { ks, decoded, privileges: privilegeMap(decoded.privileges) };
   }
 
-  /** Full check of a KS used for a call: signature, expiry, logout, IP/URI restriction, role, actions limit. */
-  check(ks: string, facts: RequestFacts): SessionContext {
-    const state = this.#state();
-    const ctx = this.read(ks);
-    const { decoded, privileges } = ctx;
-    // The front controller reports these reasons in KSID (notes §5).
-    if (decoded.validUntil <= Math.floor(this.#now() / 1000)) throw errors.invalidKs('EXPIRED');
-    if (state.endedKs.includes(sha1(ks))) throw errors.invalidKs('LOGOUT');
-    const sessionId = privileges.get('sessionid');
-    if (sessionId && state.invalidSessionKeys.includes(sessionIdKey(state.partner.id, sessionId))) {
-      throw errors.invalidKs('LOGOUT');
+  /** Parse the KS a call was sent with (kCurrentContext::initKsPartnerUser): INVALID_KS with the KS as KSID. */
+  parseForCall(ks: string): SessionContext {
+    try {
+      return this.parse(ks);
+    } catch {
+      throw errors.invalidKs(ks);
     }
+  }
+
+  /**
+   * Validate a parsed KS used for a call (kPermissionManager::errorIfKsNotValid): expiry, IP and URI
+   * restriction, then invalidation and the actions limit (never for widget sessions).
+   */
+  validate(ctx: SessionContext, facts: RequestFacts): void {
+    const state = this.#state();
+    const { decoded, privileges, ks } = ctx;
+    // errorIfKsNotValid reports these reasons in KSID.
+    if (decoded.validUntil <= Math.floor(this.#now() / 1000)) throw errors.invalidKs('EXPIRED');
     const ips = privileges.get('iprestrict');
     if (ips !== undefined && !ips.split('/').includes(facts.remoteAddress.replace(/^::ffff:/, ''))) {
       throw errors.invalidKs('EXCEEDED_RESTRICTED_IP');
     }
     const uris = privileges.get('urirestrict');
     if (uris !== undefined && !uriAllowed(uris, facts.uri)) throw errors.invalidKs('EXCEEDED_RESTRICTED_URI');
-    const role = privileges.get('setrole');
-    if (role !== undefined) this.#checkRole(role);
-    const limit = privileges.get('actionslimit');
-    if (limit !== undefined) {
-      const n = Number(limit);
-      if (!Number.isInteger(n) || n <= 0) throw errors.invalidActionsLimit();
-      const used = (this.#actions.get(ks) ?? 0) + 1;
-      if (used > n) throw errors.invalidKs('EXCEEDED_ACTIONS_LIMIT');
-      this.#actions.set(ks, used);
+    if (!isWidgetSession(decoded)) {
+      if (state.endedKs.includes(sha1(ks))) throw errors.invalidKs('LOGOUT');
+      const sessionId = privileges.get('sessionid')?.split('/')[0];
+      if (sessionId && state.invalidSessionKeys.includes(sessionIdKey(state.partner.id, sessionId))) {
+        throw errors.invalidKs('LOGOUT');
+      }
+      const limit = privileges.get('actionslimit');
+      if (limit !== undefined) {
+        const left = this.#actionsLeft.get(ks);
+        if (left === undefined) {
+          // ks::isSetLimitAction
+          if (!/^\s*\d+(\.\d*)?\s*$/.test(limit) || Number(limit) <= 0) throw errors.invalidActionsLimit();
+          this.#actionsLeft.set(ks, Math.trunc(Number(limit)) - 1);
+        } else if (left <= 0) {
+          throw errors.invalidKs('EXCEEDED_ACTIONS_LIMIT');
+        } else {
+          this.#actionsLeft.set(ks, left - 1);
+        }
+      }
     }
-    return ctx;
   }
 
-  #checkRole(value: string): void {
+  /**
+   * kPermissionManager::getRoleIds, after the KS is found valid: `restrictingrole` then `setrole`
+   * through ks::getRole (a negative id is INVALID_SET_ROLE); a `setrole` naming no role of the
+   * partner or partner 0 is INVALID_OBJECT_ID.
+   */
+  checkRoles(ctx: SessionContext): void {
     const state = this.#state();
-    if (/^-\d+$/.test(value)) throw errors.invalidSetRole();
-    const found = state.roles.some(
-      (r) =>
-        r.status !== 3 &&
-        (String(r.id) === value || r.systemName === value) &&
-        [0, state.partner.id].includes(r.partnerId),
-    );
-    if (!found) throw errors.unknownRole(value);
+    const { privileges } = ctx.decoded;
+    getRole(privileges, 'restrictingrole');
+    const role = getRole(privileges, 'setrole');
+    // `if ($ksSetRoleId)`: '', '0' and absent ask for no role; 'null' means none.
+    if (role === undefined || role === '' || role === '0' || role === 'null') return;
+    // kCoreException("Unknown role Id [...]", ID_NOT_FOUND) carries no data: INVALID_OBJECT_ID with ID "N/A".
+    if (!findRole(state.roles, role, state.partner.id)) throw errors.invalidObjectId();
   }
 
-  /** Forget a KS (`session.end`). */
+  /**
+   * ks::validatePrivileges, run by session.start before the secret is checked: each `setrole` must
+   * name a role of the partner or of partner 0.
+   */
+  validatePrivileges(privileges: string): void {
+    const state = this.#state();
+    for (const part of privileges.split(',')) {
+      const [name, value = ''] = part.split(':');
+      if (name === 'setrole' && !findRole(state.roles, value, state.partner.id)) throw errors.unknownRole();
+    }
+  }
+
+  /** Forget a KS (`session.end`; ks::kill). */
   end(ks: string): void {
     this.#state().endedKs.push(sha1(ks));
   }
 }
 
 /** `urirestrict`: `|`-separated patterns; a trailing `*` is a prefix match on the request URI. */
-export function uriAllowed(patterns: string, uri: string): boolean {
+function uriAllowed(patterns: string, uri: string): boolean {
   return patterns.split('|').some((p) => (p.endsWith('*') ? uri.startsWith(p.slice(0, -1)) : uri === p));
 }

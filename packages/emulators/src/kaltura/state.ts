@@ -56,6 +56,8 @@ export interface UserRecord {
   roleIds: string | null;
   status: number;
   createdAt: number;
+  /** Absent in state files written before it was kept. */
+  updatedAt?: number;
 }
 
 /** A category. */
@@ -73,6 +75,8 @@ export interface CategoryUserRecord {
   permissionLevel: number;
   status: number;
   createdAt: number;
+  /** Absent in state files written before it was kept. */
+  updatedAt?: number;
 }
 
 /** Everything the emulator knows. */

@@ -9,7 +9,7 @@ import { registerSecret } from '../core/redact.js';
 import { checkTokenValue } from '../core/token-value.js';
 import { describeKs, sessionCredential } from './app-token-session.js';
 import { KalturaClient, normalizeServiceUrl } from './client.js';
-import { decode, encode } from './ks.js';
+import { decode, encode } from './ks/index.js';
 import { warnUnknown } from './privileges.js';
 import { localExpiry } from './session-info.js';
 

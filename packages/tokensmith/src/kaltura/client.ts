@@ -15,6 +15,16 @@ import {
 } from '../core/http.js';
 import { getLogger } from '../core/log.js';
 import { registerSecret } from '../core/redact.js';
+import { isKalturaException, kalturaError } from './api-exception.js';
+import {
+  type KalturaCall,
+  type MultiRequestResults,
+  multiRequestParams,
+  multiRequestResults,
+} from './multirequest.js';
+import { dropNulls } from './params.js';
+
+export { isKalturaException, kalturaError } from './api-exception.js';
 
 const log = getLogger('kaltura');
 
@@ -53,20 +63,6 @@ export interface KalturaResponse<T> {
   receivedAt: number;
 }
 
-/** Drop `null`/`undefined` recursively, as the official clients do. */
-function dropNulls(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(dropNulls);
-  if (value && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) {
-      if (v === null || v === undefined) continue;
-      out[k] = dropNulls(v);
-    }
-    return out;
-  }
-  return value;
-}
-
 /** Normalize a service URL to its origin + path without `/api_v3` or a trailing `/`. */
 export function normalizeServiceUrl(serviceUrl: string, allowInsecureHttp?: boolean): string {
   const url = assertSecureUrl(serviceUrl, allowInsecureHttp, 'Kaltura service URL');
@@ -74,40 +70,6 @@ export function normalizeServiceUrl(serviceUrl: string, allowInsecureHttp?: bool
     .toString()
     .replace(/\/+$/, '')
     .replace(/\/api_v3$/, '');
-}
-
-/** True when `value` is a Kaltura API exception object. */
-export function isKalturaException(
-  value: unknown,
-): value is { code: string; message?: string; objectType: 'KalturaAPIException'; args?: unknown } {
-  return (
-    !!value &&
-    typeof value === 'object' &&
-    (value as { objectType?: unknown }).objectType === 'KalturaAPIException' &&
-    typeof (value as { code?: unknown }).code === 'string'
-  );
-}
-
-/** Turn a Kaltura API exception into a TokensmithError (message redacted; `args` kept out as they may quote a KS). */
-export function kalturaError(
-  exception: { code: string; message?: string; args?: unknown },
-  what: string,
-): TokensmithError {
-  const args =
-    exception.args && typeof exception.args === 'object' && !Array.isArray(exception.args)
-      ? exception.args
-      : {};
-  const reason = (args as Record<string, unknown>).KSID;
-  // For an expired/ended/restricted KS the server puts the reason (EXPIRED, LOGOUT, ...) in KSID.
-  const extra =
-    exception.code === 'INVALID_KS' && typeof reason === 'string' && /^[A-Z_]+$/.test(reason)
-      ? ` (${reason})`
-      : '';
-  return new TokensmithError(
-    'ERR_KALTURA_API',
-    `${what} failed: ${exception.code}${extra}: ${exception.message ?? 'no message'}`,
-    { vendorCode: exception.code, source: what },
-  );
 }
 
 /**
@@ -160,17 +122,66 @@ export class KalturaClient {
   ): Promise<KalturaResponse<T>> {
     const what = `Kaltura ${service}.${action}`;
     if (options.ks) registerSecret(options.ks);
+    const url = `${this.serviceUrl}/api_v3/service/${encodeURIComponent(service.toLowerCase())}/action/${encodeURIComponent(action)}`;
+    const res = await this.#post(
+      url,
+      dropNulls(params) as Record<string, unknown>,
+      options,
+      what,
+      RETRIED_ACTIONS.has(`${service}.${action}`.toLowerCase()),
+    );
+    if (isKalturaException(res.result)) {
+      log.debug('Kaltura API error', { service, action, code: res.result.code });
+      throw kalturaError(res.result, what);
+    }
+    return res as KalturaResponse<T>;
+  }
+
+  /**
+   * Several calls in one round trip (`POST /api_v3/service/multirequest`): the results come back in
+   * the order of `calls`, each the value (through the call's `parse`) or a `KalturaApiException` in
+   * its place. `options.ks` goes to every call that names no KS of its own. A later call may use an
+   * earlier result through `resultRef(n, ...path)`. The whole multirequest is sent again after a
+   * transport failure only when every call is one a single call would retry (reads, session starts).
+   */
+  async multirequest<const Cs extends readonly KalturaCall<unknown>[]>(
+    calls: Cs,
+    options: KalturaCallOptions = {},
+  ): Promise<KalturaResponse<MultiRequestResults<Cs>>> {
+    if (calls.length === 0) {
+      throw new TokensmithError('ERR_CONFIG_INVALID', 'a multirequest needs at least one call');
+    }
+    const what = `Kaltura multirequest (${calls.map((c) => `${c.service}.${c.action}`).join(', ')})`;
+    if (options.ks) registerSecret(options.ks);
+    const res = await this.#post(
+      `${this.serviceUrl}/api_v3/service/multirequest`,
+      multiRequestParams(calls),
+      options,
+      what,
+      calls.every((c) => RETRIED_ACTIONS.has(`${c.service}.${c.action}`.toLowerCase())),
+    );
+    // A malformed multirequest as a whole is one exception, not an array.
+    if (isKalturaException(res.result)) throw kalturaError(res.result, what);
+    const results = multiRequestResults(calls, res.result, what) as MultiRequestResults<Cs>;
+    return { ...res, result: results };
+  }
+
+  /** POST `params` with the common ones as JSON; the decoded answer (an exception object included). */
+  async #post(
+    url: string,
+    params: Record<string, unknown>,
+    options: KalturaCallOptions,
+    what: string,
+    retry: boolean,
+  ): Promise<KalturaResponse<unknown>> {
     const body = {
-      ...(dropNulls(params) as Record<string, unknown>),
+      ...params,
       format: 1,
       apiVersion: KALTURA_API_VERSION,
       clientTag: this.#clientTag,
       ...(options.ks ? { ks: options.ks } : {}),
     };
-    const url = `${this.serviceUrl}/api_v3/service/${encodeURIComponent(service.toLowerCase())}/action/${encodeURIComponent(action)}`;
-    const send = RETRIED_ACTIONS.has(`${service}.${action}`.toLowerCase())
-      ? this.#retryingFetch
-      : this.#fetch;
+    const send = retry ? this.#retryingFetch : this.#fetch;
     const response = await send(url, {
       method: 'POST',
       // Exactly this value: the server parses JSON only when Content-Type is `application/json` as is.
@@ -200,15 +211,8 @@ export class KalturaClient {
         });
       }
     }
-    if (isKalturaException(result)) {
-      const err = kalturaError(result, what);
-      log.debug('Kaltura API error', { service, action, code: result.code });
-      throw err;
-    }
     const serverTime = serverDate(response);
-    return serverTime === undefined
-      ? { result: result as T, receivedAt }
-      : { result: result as T, serverTime, receivedAt };
+    return serverTime === undefined ? { result, receivedAt } : { result, serverTime, receivedAt };
   }
 }
 

@@ -1,9 +1,10 @@
 /**
- * Kaltura: KS tools, privileges, the app-token and admin session providers, admin operations and
- * the app-token audit. Exported from the package root as the `kaltura` namespace.
+ * Kaltura: KS tools, privileges, the wire client (single calls and multirequests), the app-token and
+ * admin session providers, admin operations and the app-token audit. Exported from the package root
+ * as the `kaltura` namespace.
  * @module
  */
-import * as ksTools from './ks.js';
+import * as ksTools from './ks/index.js';
 import * as privilegeTools from './privileges.js';
 
 export {
@@ -17,6 +18,7 @@ export {
   type UserRole,
 } from './admin.js';
 export { type AdminSessionOptions, adminSession } from './admin-session.js';
+export { KalturaApiException } from './api-exception.js';
 export {
   type AppToken,
   AppTokenStatus,
@@ -50,7 +52,7 @@ export {
   type KalturaClientOptions,
   type KalturaResponse,
 } from './client.js';
-export type { DecodedKs, KsDecodeOptions, KsEncodeOptions, KsInspection } from './ks.js';
+export type { DecodedKs, KsDecodeOptions, KsEncodeOptions, KsInspection } from './ks/index.js';
 export { type KalturaFetchOptions, kalturaFetch, withKs } from './ks-fetch.js';
 export {
   type AppTokenSessionRequest,
@@ -59,6 +61,13 @@ export {
   type PredictedSession,
   predictAppTokenSession,
 } from './merge-rules.js';
+export {
+  type KalturaCall,
+  type KalturaCallResult,
+  kalturaCall,
+  type MultiRequestResults,
+  resultRef,
+} from './multirequest.js';
 export type { Privilege, PrivilegesInput } from './privileges.js';
 export type { SessionInfo } from './session-info.js';
 export { parseSessionType, SessionType, sessionTypeName } from './session-type.js';

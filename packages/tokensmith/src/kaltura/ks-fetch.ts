@@ -138,15 +138,21 @@ function originOfSession(credential: Credential): string {
   );
 }
 
+/**
+ * True when api_v3 answered `INVALID_KS`: a `KalturaAPIException` in JSON (`format=1`), or an
+ * `<error>` in its default XML (`<code>INVALID_KS</code>`). Only small answers are read, from a clone.
+ */
 async function saysInvalidKs(response: Response): Promise<boolean> {
-  if (!response.headers.get('content-type')?.includes('json')) return false;
+  const type = response.headers.get('content-type') ?? '';
+  const json = type.includes('json');
+  if (!json && !type.includes('xml')) return false;
   const length = Number(response.headers.get('content-length') ?? Number.NaN);
   if (Number.isFinite(length) && length > PEEK_LIMIT) return false;
   try {
     // A clone read with a limit: a large (chunked) result is given back untouched.
-    const body = JSON.parse(
-      (await readBodyLimited(response.clone(), PEEK_LIMIT, 'Kaltura API')).toString('utf8'),
-    ) as unknown;
+    const text = (await readBodyLimited(response.clone(), PEEK_LIMIT, 'Kaltura API')).toString('utf8');
+    if (!json) return /<error>(?:(?!<\/error>)[\s\S])*<code>INVALID_KS<\/code>/.test(text);
+    const body = JSON.parse(text) as unknown;
     return isKalturaException(body) && body.code === 'INVALID_KS';
   } catch {
     return false;

@@ -76,6 +76,33 @@ describe('one renew-and-replay rule', () => {
     }
   });
 
+  it("kalturaFetch also renews on INVALID_KS in api_v3's default XML answer (no format=1)", async () => {
+    const api = await startRefusingApi((res) =>
+      res
+        .writeHead(200, { 'content-type': 'text/xml' })
+        .end(
+          '<?xml version="1.0" encoding="utf-8"?><xml><result><error><code>INVALID_KS</code><message>Invalid KS "x"</message><objectType>KalturaAPIException</objectType><args></args></error></result><executionTime>0.01</executionTime></xml>',
+        ),
+    );
+    try {
+      const manager = new TokenManager(
+        kaltura.adminSession({
+          serviceUrl: api.url,
+          partnerId: 4242,
+          adminSecret: 'renewal-test-admin-secret-2',
+          local: true,
+        }),
+      );
+      const res = await kaltura.kalturaFetch(manager)(`${api.url}/api_v3/service/session/action/get`);
+      assert.equal(res.status, 200);
+      assert.deepEqual(await res.json(), { ok: true });
+      assert.equal(api.seen.length, 2, 'refused once (XML), renewed, replayed once');
+      assert.notEqual(api.seen[1]!.credential, api.seen[0]!.credential);
+    } finally {
+      await api.close();
+    }
+  });
+
   it('kalturaFetch keeps the body of a Request input, and replays it after INVALID_KS', async () => {
     const api = await startRefusingApi((res) =>
       res

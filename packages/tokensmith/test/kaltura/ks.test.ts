@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createCipheriv, createDecipheriv, createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { TokensmithError } from 'tokensmith/internal/core/errors.js';
-import { decode, encode, inspect, peek, verify } from 'tokensmith/internal/kaltura/ks.js';
+import { decode, encode, inspect, peek, verify } from 'tokensmith/internal/kaltura/ks/index.js';
 import { httpBuildQuery, parseStr, phpUrlencode } from 'tokensmith/internal/kaltura/php-urlencode.js';
 
 // ---- The notes' algorithm, written again here without the library (protocol notes §1). ----

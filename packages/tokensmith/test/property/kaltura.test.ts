@@ -3,7 +3,7 @@ import { before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { ErrorCode } from 'tokensmith/internal/core/errors.js';
 import { KalturaClient } from 'tokensmith/internal/kaltura/client.js';
-import { decode, encode, inspect, peek } from 'tokensmith/internal/kaltura/ks.js';
+import { decode, encode, inspect, peek } from 'tokensmith/internal/kaltura/ks/index.js';
 import { check, format, parse } from 'tokensmith/internal/kaltura/privileges.js';
 import {
   onlyTokensmithErrors,
