@@ -1,12 +1,14 @@
 /**
  * `npm run bench`: runs every bench module in turn and prints one table. Compiled to
  * dist/bench/index.js; modules that spawn processes find their compiled workers next to them.
+ * `node dist/bench/index.js NAME...` runs only the named modules (e.g. `lookups refresh-ahead`).
  * @module
  */
 import { cacheLookups } from './cache-lookups.js';
 import { cliStartup } from './cli-startup.js';
 import { peerLookups, peerStampede } from './peers.js';
 import { proxyThroughput } from './proxy.js';
+import { refreshAhead } from './refresh-ahead.js';
 
 /** One line of the benchmark table. */
 export interface BenchRow {
@@ -26,7 +28,14 @@ export interface BenchModule {
   run(): Promise<BenchRow[]>;
 }
 
-const modules: BenchModule[] = [peerLookups, cacheLookups, peerStampede, proxyThroughput, cliStartup];
+const modules: BenchModule[] = [
+  peerLookups,
+  cacheLookups,
+  peerStampede,
+  refreshAhead,
+  proxyThroughput,
+  cliStartup,
+];
 
 /** Format rows as a plain-text table with aligned columns. */
 export function formatTable(rows: BenchRow[]): string {
@@ -44,8 +53,15 @@ export function formatTable(rows: BenchRow[]): string {
 }
 
 async function main(): Promise<void> {
+  const only = process.argv.slice(2);
+  const unknown = only.filter((name) => !modules.some((m) => m.name === name));
+  if (unknown.length > 0) {
+    throw new Error(
+      `unknown bench module(s): ${unknown.join(', ')}; known: ${modules.map((m) => m.name).join(', ')}`,
+    );
+  }
   const rows: BenchRow[] = [];
-  for (const m of modules) {
+  for (const m of modules.filter((m) => only.length === 0 || only.includes(m.name))) {
     process.stderr.write(`running ${m.name}...\n`);
     try {
       rows.push(...(await m.run()));

@@ -24,6 +24,18 @@ export async function callsPerSecond(fn: () => unknown): Promise<number> {
   return run(MEASURE_MS);
 }
 
+/**
+ * {@link callsPerSecond} of each of `fns`, measured in turn `rounds` times (interleaved, so that a
+ * noisy neighbour slows all of them alike); the median rate of each.
+ */
+export async function interleavedCallsPerSecond(fns: Array<() => unknown>, rounds = 5): Promise<number[]> {
+  const rates = fns.map(() => [] as number[]);
+  for (let r = 0; r < rounds; r++) {
+    for (const [i, fn] of fns.entries()) rates[i]?.push(await callsPerSecond(fn));
+  }
+  return rates.map(median);
+}
+
 /** The same loop without `await`, for synchronous cases (the bare baseline, sync peer checks). */
 export function syncCallsPerSecond(fn: () => unknown): number {
   const run = (ms: number) => {

@@ -54,6 +54,8 @@ export type CredentialSummary = Omit<CredentialRecord, 'token' | 'refreshToken' 
  */
 export class Credential {
   readonly #record: CredentialRecord;
+  /** {@link idTokenExpiresAt}, read from the ID token on first use (`null`: not read yet). */
+  #idTokenExpiresAt: number | undefined | null = null;
 
   /**
    * Checks what every provider hands over: the token values must be header-safe (see
@@ -173,6 +175,22 @@ export class Credential {
   get idToken(): string | undefined {
     return this.#record.idToken;
   }
+  /**
+   * Expiry of the ID token, epoch ms on this machine's clock: its `exp` claim (server time, read
+   * without verifying: the token was checked when received) corrected by the clock skew measured
+   * then, bounded like `expiresAt`. Undefined without an ID token or a readable `exp`.
+   */
+  get idTokenExpiresAt(): number | undefined {
+    if (this.#idTokenExpiresAt === null) {
+      const exp = this.#record.idToken === undefined ? undefined : jwtExp(this.#record.idToken);
+      const skew = this.#record.meta?.clockSkewMs;
+      this.#idTokenExpiresAt =
+        exp === undefined
+          ? undefined
+          : clampExpiry(exp * 1000 - (typeof skew === 'number' ? skew : 0), this.#record.obtainedAt);
+    }
+    return this.#idTokenExpiresAt;
+  }
   get scope(): string | undefined {
     return this.#record.scope;
   }
@@ -220,6 +238,19 @@ export class Credential {
 
   [inspect.custom](): string {
     return `Credential ${inspect(this.summary())}`;
+  }
+}
+
+/** A JWT's `exp` claim (seconds), unverified, or undefined when the token is not a JWT or has none. */
+function jwtExp(token: string): number | undefined {
+  const parts = token.split('.');
+  if (parts.length !== 3) return undefined;
+  try {
+    const claims: unknown = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8'));
+    const exp = (claims as { exp?: unknown } | null)?.exp;
+    return typeof exp === 'number' && Number.isFinite(exp) ? exp : undefined;
+  } catch {
+    return undefined;
   }
 }
 

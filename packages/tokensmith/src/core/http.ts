@@ -1,3 +1,4 @@
+import { envProxyDispatcher } from './env-proxy.js';
 import { TokensmithError } from './errors.js';
 import { getLogger } from './log.js';
 import { maskAnswer, redact, redactValue } from './redact.js';
@@ -6,6 +7,17 @@ import { type RetryOptions, retryPolicy, sendWithRetry } from './retry.js';
 
 /** The `fetch` signature tokensmith injects everywhere (the global one by default). */
 export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+
+/**
+ * The global fetch, through the outbound proxy the environment names (`HTTPS_PROXY`, `HTTP_PROXY`,
+ * `NO_PROXY`; see env-proxy.ts) when it names one: the default of every HTTP client tokensmith makes.
+ */
+export const defaultFetch: FetchLike = async (input, init) => {
+  const proxy = envProxyDispatcher();
+  if (!proxy) return globalThis.fetch(input, init);
+  // `dispatcher` is undici's extension of RequestInit, which Node's fetch accepts.
+  return globalThis.fetch(input, { ...init, dispatcher: await proxy } as RequestInit);
+};
 
 /** Largest response body tokensmith reads from an auth server (1 MiB); larger answers are refused. */
 export const MAX_RESPONSE_BYTES = 1024 * 1024;
@@ -124,7 +136,7 @@ function bodyReadError(cause: unknown, source: string, status: number): Tokensmi
 
 /** Options for {@link createHttpClient}. */
 export interface HttpClientOptions {
-  /** Underlying fetch (default: the global one). */
+  /** Underlying fetch (default: {@link defaultFetch}, the global one through the environment's proxy). */
   fetch?: FetchLike;
   /** Time limit per exchange, ms (default 30 s). */
   timeoutMs?: number;
@@ -144,7 +156,7 @@ export interface HttpClientOptions {
  * (oauth4webapi asks for `manual`): a redirect elsewhere is `ERR_REDIRECT_REFUSED`.
  */
 export function createHttpClient(options: HttpClientOptions = {}): FetchLike {
-  const base = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  const base = options.fetch ?? defaultFetch;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const policy = retryPolicy(options.retry ?? false);
   const once: FetchLike = async (input, init = {}) => {

@@ -1,8 +1,8 @@
-import { MemoryCache } from '../cache/memory.js';
 import type { CredentialCache } from './cache.js';
 import { Credential } from './credential.js';
 import { isTokensmithError, TokensmithError } from './errors.js';
 import { getLogger } from './log.js';
+import { MemoryCache } from './memory-cache.js';
 import type { AcquireContext, Provider } from './provider.js';
 
 const log = getLogger('manager');
@@ -50,6 +50,11 @@ export interface ManagerStats {
  * The one place with caching and renewal: returns a credential while it is fresh, otherwise
  * refreshes or re-acquires it, with exactly one renewal in flight per manager and one per cache
  * key across processes (through the cache's lock, re-reading the cache after taking it).
+ *
+ * Refresh ahead: inside the refresh window a still-valid credential is returned at once and one
+ * renewal runs in the background; callers wait only when the credential has expired, when there is
+ * none, or with `forceRefresh`. A failed background renewal is logged (warning, error code only) and
+ * retried by the next call; it never reaches a caller, who still holds a valid credential.
  */
 export class TokenManager {
   readonly provider: Provider;
@@ -60,7 +65,15 @@ export class TokenManager {
   readonly #windowMs: number;
   readonly #now: () => number;
   #current: Credential | undefined;
+  // Derived once per credential (in #adopt), so the fast path is one clock read and a comparison.
+  /** `#current` as an already-resolved promise: what the fast path returns. */
+  #resolved: Promise<Credential> | undefined;
+  /** Fresh before this instant (epoch ms); then inside the window until {@link #expiresAt}. */
+  #freshUntil = Number.NEGATIVE_INFINITY;
+  #expiresAt = Number.NEGATIVE_INFINITY;
   #inflight: Promise<Credential> | undefined;
+  /** A credential whose background renewal needs a person: served until it expires, not renewed behind. */
+  #stalled: Credential | undefined;
 
   constructor(provider: Provider, options: TokenManagerOptions = {}) {
     this.provider = provider;
@@ -79,22 +92,23 @@ export class TokenManager {
     return this.#lastSource;
   }
 
-  /** A valid credential: cached while fresh, renewed when not. Concurrent callers share one renewal. */
-  async getCredential(options: GetCredentialOptions = {}): Promise<Credential> {
-    const current = this.#current;
-    const renewedSince =
-      options.rejectedToken !== undefined && current !== undefined && current.token !== options.rejectedToken;
-    if ((!options.forceRefresh || renewedSince) && current && this.#isFresh(current)) {
+  /** The refresh window in ms, as configured (each token's is capped at half its lifetime). */
+  get refreshWindowMs(): number {
+    return this.#windowMs;
+  }
+
+  /**
+   * A valid credential: cached while fresh; inside the refresh window the current one at once while
+   * one renewal runs behind; renewed before returning when expired, absent or `forceRefresh`.
+   * Concurrent callers share one renewal.
+   */
+  getCredential(options?: GetCredentialOptions): Promise<Credential> {
+    // Fast path: no allocation, no await of our own; the caller's await is the only one.
+    if ((options === undefined || !options.forceRefresh) && this.#now() < this.#freshUntil) {
       this.#lastSource = 'memory';
-      return current;
+      return this.#resolved as Promise<Credential>;
     }
-    if (this.#inflight) return this.#inflight;
-    const rejected = options.forceRefresh ? (options.rejectedToken ?? current?.token) : undefined;
-    const flight = this.#renew(!!options.forceRefresh, rejected, { signal: options.signal }).finally(() => {
-      if (this.#inflight === flight) this.#inflight = undefined;
-    });
-    this.#inflight = flight;
-    return flight;
+    return this.#getSlow(options ?? {});
   }
 
   /** Headers for one request: shorthand for `(await getCredential()).headers`. */
@@ -103,10 +117,19 @@ export class TokenManager {
   }
 
   /**
+   * Resolves once no renewal is in flight, background renewals included; never rejects. Await it
+   * before closing the cache or ending a short-lived process, so a renewal is not cut off halfway
+   * (a rotated refresh token would be lost with it).
+   */
+  async idle(): Promise<void> {
+    while (this.#inflight) await this.#inflight.then(ignore, ignore);
+  }
+
+  /**
    * Mark the credential as unusable: the next call renews it (with the refresh token when there is one).
    */
   async invalidate(): Promise<void> {
-    this.#current = undefined;
+    this.#clear();
     await this.cache.withLock(this.key, async () => {
       const cached = await this.#read();
       if (cached) await this.cache.set(this.key, cached.with({ expiresAt: 0 }).toRecord());
@@ -115,6 +138,7 @@ export class TokenManager {
 
   /** Revoke the credential at the server when it offers revocation (RFC 7009), then forget it everywhere. */
   async logout(): Promise<{ revoked: boolean }> {
+    await this.idle(); // a renewal finishing later would store a token nobody revoked
     const credential = this.#current ?? (await this.#read());
     let revoked = false;
     if (credential && this.provider.revoke) {
@@ -131,17 +155,77 @@ export class TokenManager {
 
   /** Forget the credential locally and in the cache, without telling the server. */
   async forget(): Promise<void> {
-    this.#current = undefined;
+    await this.idle(); // else a renewal in flight would store its result after the delete
+    this.#clear();
     await this.cache.delete(this.key);
   }
 
-  #isFresh(credential: Credential): boolean {
-    const now = this.#now();
+  #getSlow(options: GetCredentialOptions): Promise<Credential> {
+    const current = this.#current;
+    if (current !== undefined) {
+      const now = this.#now();
+      const valid = now < this.#expiresAt;
+      if (!options.forceRefresh) {
+        if (valid) return this.#serve(current, now);
+      } else if (options.rejectedToken !== undefined && current.token !== options.rejectedToken && valid) {
+        // A concurrent caller has renewed since the API refused `rejectedToken`: no second renewal.
+        return this.#serve(current, now);
+      }
+    }
+    if (this.#inflight) return this.#inflight;
+    const rejected = options.forceRefresh ? (options.rejectedToken ?? current?.token) : undefined;
+    const flight = this.#start(!!options.forceRefresh, rejected, { signal: options.signal }, false);
+    // A credential taken from the cache inside its window (a new process) is renewed behind the callers.
+    flight.then(() => {
+      const now = this.#now();
+      if (now >= this.#freshUntil && now < this.#expiresAt) this.#renewAhead();
+    }, ignore);
+    return flight;
+  }
+
+  /** The current, still valid credential; inside the window, the one background renewal starts. */
+  #serve(current: Credential, now: number): Promise<Credential> {
+    if (now >= this.#freshUntil) this.#renewAhead();
+    this.#lastSource = 'memory';
+    return this.#resolved ?? Promise.resolve(current);
+  }
+
+  #renewAhead(): void {
+    const current = this.#current;
+    if (this.#inflight || current === undefined || this.#stalled === current) return;
+    this.#start(false, undefined, {}, true).catch((err: unknown) => {
+      if (isTokensmithError(err, 'ERR_LOGIN_REQUIRED')) this.#stalled = current;
+      log.warn('background renewal failed; the current credential stays in use while it is valid', {
+        key: this.key,
+        code: errorCode(err),
+      });
+    });
+  }
+
+  /** Start the single renewal in flight. */
+  #start(force: boolean, rejected: string | undefined, ctx: AcquireContext, background: boolean) {
+    const flight: Promise<Credential> = this.#renew(force, rejected, ctx, background).finally(() => {
+      if (this.#inflight === flight) this.#inflight = undefined;
+    });
+    this.#inflight = flight;
+    return flight;
+  }
+
+  /** Fresh before this instant: `expiresAt` less the window, capped at half the lifetime. */
+  #freshDeadline(credential: Credential): number {
     const { expiresAt, obtainedAt } = credential;
-    if (expiresAt === undefined) return true;
+    if (expiresAt === undefined) return Number.POSITIVE_INFINITY;
     // A token that lives less than twice the window would otherwise be renewed on every call.
-    const margin = Math.min(this.#windowMs, Math.max(0, (expiresAt - obtainedAt) / 2));
-    return expiresAt - margin > now;
+    return expiresAt - Math.min(this.#windowMs, Math.max(0, (expiresAt - obtainedAt) / 2));
+  }
+
+  #isFresh(credential: Credential): boolean {
+    return this.#now() < this.#freshDeadline(credential);
+  }
+
+  #isValid(credential: Credential): boolean {
+    const { expiresAt } = credential;
+    return expiresAt === undefined || this.#now() < expiresAt;
   }
 
   async #read(): Promise<Credential | undefined> {
@@ -155,7 +239,12 @@ export class TokenManager {
     }
   }
 
-  async #renew(force: boolean, rejected: string | undefined, ctx: AcquireContext): Promise<Credential> {
+  async #renew(
+    force: boolean,
+    rejected: string | undefined,
+    ctx: AcquireContext,
+    background: boolean,
+  ): Promise<Credential> {
     // Lock-free read first: most of the time another process (or an earlier run) has it already.
     const seen = await this.#read();
     // A forced renewal in a process that holds no credential yet (a new CLI run) refuses the cached
@@ -163,19 +252,22 @@ export class TokenManager {
     const refused = force ? (rejected ?? seen?.token) : undefined;
     const usable = (c: Credential | undefined): c is Credential =>
       !!c && this.#isFresh(c) && (!force || c.token !== refused);
-    if (usable(seen)) return this.#adopt(seen, 'cache');
+    if (usable(seen)) return this.#adopt(seen, 'cache', background);
+    // A caller with nothing valid takes a still-valid cached one at once; the renewal follows behind.
+    if (!force && !background && seen && this.#isValid(seen)) return this.#adopt(seen, 'cache', false);
     return this.cache.withLock(this.key, async () => {
       const cached = await this.#read();
-      if (usable(cached)) return this.#adopt(cached, 'cache');
-      const next = await this.#obtain(cached, ctx);
+      if (usable(cached)) return this.#adopt(cached, 'cache', background);
+      const next = await this.#obtain(cached, ctx, background);
       await this.cache.set(this.key, next.credential.toRecord());
-      return this.#adopt(next.credential, next.source);
+      return this.#adopt(next.credential, next.source, background);
     });
   }
 
   async #obtain(
     previous: Credential | undefined,
     ctx: AcquireContext,
+    background: boolean,
   ): Promise<{ credential: Credential; source: CredentialSource }> {
     const now = this.#now();
     if (previous) {
@@ -200,26 +292,49 @@ export class TokenManager {
         }
       }
       if (this.provider.interactive) {
-        await this.cache.delete(this.key);
-        this.#current = undefined;
-        throw new TokensmithError(
-          'ERR_LOGIN_REQUIRED',
-          'the session has ended and this grant needs a person to log in again (run `tokensmith login`)',
-        );
+        // In the background the access token is still valid: keep it (and the entry) until it
+        // expires; the caller that finds it expired gets here in the foreground.
+        if (!background) {
+          await this.cache.delete(this.key);
+          this.#clear();
+        }
+        throw loginRequired();
       }
     }
+    // Never start a login (a browser, a device prompt) behind a caller who holds a valid token.
+    if (background && this.provider.interactive) throw loginRequired();
     const credential = await this.provider.acquire(ctx);
     this.stats.acquired++;
     return { credential, source: 'acquire' };
   }
 
-  #adopt(credential: Credential, source: CredentialSource): Credential {
+  /** Make `credential` current; a background renewal does not change `lastSource` (no caller saw it). */
+  #adopt(credential: Credential, source: CredentialSource, background: boolean): Credential {
     if (source === 'cache') this.stats.cacheHits++;
     this.#current = credential;
-    this.#lastSource = source;
+    this.#resolved = Promise.resolve(credential);
+    this.#freshUntil = this.#freshDeadline(credential);
+    this.#expiresAt = credential.expiresAt ?? Number.POSITIVE_INFINITY;
+    if (!background) this.#lastSource = source;
     return credential;
   }
+
+  #clear(): void {
+    this.#current = undefined;
+    this.#resolved = undefined;
+    this.#freshUntil = Number.NEGATIVE_INFINITY;
+    this.#expiresAt = Number.NEGATIVE_INFINITY;
+  }
 }
+
+function loginRequired(): TokensmithError {
+  return new TokensmithError(
+    'ERR_LOGIN_REQUIRED',
+    'the session has ended and this grant needs a person to log in again (run `tokensmith login`)',
+  );
+}
+
+function ignore(): void {}
 
 /** Servers that do not rotate refresh tokens omit them from refresh responses: keep the old one. */
 function keepRefreshMaterial(renewed: Credential, previous: Credential): Credential {

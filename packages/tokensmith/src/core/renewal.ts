@@ -11,6 +11,7 @@
 import { getLogger } from './log.js';
 import { TokenManager } from './manager.js';
 import { isRequestSigner, type Provider, type RequestSigner } from './provider.js';
+import { credentialFor, expiryOf, headersOf, type TokenType } from './token-type.js';
 
 const log = getLogger('renewal');
 
@@ -40,6 +41,8 @@ export interface CredentialSupplyOptions {
    * works out their header list once). Default: as they are.
    */
   prepare?: (headers: Record<string, string>) => Readonly<Record<string, string>>;
+  /** Which token the headers carry (default `access`; see core/token-type.ts). */
+  tokenType?: TokenType;
 }
 
 /** Wrap a manager, provider or signer in the one interface every credential-adding client uses. */
@@ -54,6 +57,7 @@ export function credentialSupply(
 
 function managerSupply(manager: TokenManager, options: CredentialSupplyOptions): CredentialSupply {
   const prepare = options.prepare ?? ((headers: Record<string, string>) => headers);
+  const type = options.tokenType ?? 'access';
   // `getCredential()` answers from memory while the credential is fresh, always with the same object;
   // its `headers` getter builds a new record each time, so the issued headers are kept per credential.
   let last: unknown;
@@ -61,9 +65,10 @@ function managerSupply(manager: TokenManager, options: CredentialSupplyOptions):
   return {
     kind: manager.provider.kind,
     async issue() {
-      const credential = await manager.getCredential();
+      const credential = await credentialFor(manager, type);
       if (credential !== last || lastIssued === undefined) {
-        lastIssued = { headers: prepare(credential.headers), token: credential.token };
+        // `token` is the access token even for an ID token: it names the credential to the manager.
+        lastIssued = { headers: prepare(headersOf(credential, type)), token: credential.token };
         last = credential;
       }
       return lastIssued;
@@ -73,8 +78,8 @@ function managerSupply(manager: TokenManager, options: CredentialSupplyOptions):
       await manager.getCredential({ forceRefresh: true, rejectedToken: rejected.token ?? '' });
     },
     async expiry() {
-      const credential = await manager.getCredential();
-      return { expiresAt: credential.expiresAt ?? null };
+      const credential = await credentialFor(manager, type);
+      return { expiresAt: expiryOf(credential, type) ?? null };
     },
   };
 }

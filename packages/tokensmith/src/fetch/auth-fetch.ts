@@ -1,4 +1,4 @@
-import { type FetchLike, isReplayableBody } from '../core/http.js';
+import { defaultFetch, type FetchLike, isReplayableBody } from '../core/http.js';
 import { getLogger } from '../core/log.js';
 import type { TokenManager } from '../core/manager.js';
 import { isRequestSigner, type Provider, type RequestSigner } from '../core/provider.js';
@@ -46,7 +46,7 @@ export function authFetch(
   source: TokenManager | Provider | RequestSigner,
   options: AuthFetchOptions = {},
 ): FetchLike {
-  const send = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  const send = options.fetch ?? defaultFetch;
   const supply = credentialSupply(source);
   const covers = credentialOrigins(source, options.origins);
 

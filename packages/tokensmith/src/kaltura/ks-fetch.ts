@@ -6,7 +6,13 @@
  */
 import type { Credential } from '../core/credential.js';
 import { TokensmithError } from '../core/errors.js';
-import { type FetchLike, fetchFollowingRedirects, isReplayableBody, readBodyLimited } from '../core/http.js';
+import {
+  defaultFetch,
+  type FetchLike,
+  fetchFollowingRedirects,
+  isReplayableBody,
+  readBodyLimited,
+} from '../core/http.js';
 import { getLogger } from '../core/log.js';
 import { TokenManager } from '../core/manager.js';
 import type { Provider } from '../core/provider.js';
@@ -62,7 +68,7 @@ export function withKs(url: string, init: RequestInit, ks: string): { url: strin
  * `'error'` in `init` is honoured as fetch would.
  */
 export function kalturaFetch(source: TokenManager | Provider, options: KalturaFetchOptions = {}): FetchLike {
-  const send = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  const send = options.fetch ?? defaultFetch;
   const manager = source instanceof TokenManager ? source : new TokenManager(source);
   const supply = credentialSupply(manager);
   const configured =

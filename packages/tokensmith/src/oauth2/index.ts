@@ -1,6 +1,6 @@
 /** OAuth 2 / OpenID Connect grants, one provider per grant. */
 export { OAuth2Provider } from './base-provider.js';
-export { type ExchangeTiming, OAuth2Client } from './client.js';
+export { OAuth2Client } from './client.js';
 export type { GrantName, GrantOptions } from './grant-registry.js';
 export {
   type AuthorizationCodeOptions,
@@ -28,3 +28,4 @@ export {
   type LandingResponse,
 } from './landing-page.js';
 export type { ClientAuthMethod, OAuth2CommonOptions } from './options.js';
+export type { ExchangeTiming } from './token-request.js';

@@ -1,3 +1,4 @@
+import type { Credential } from '../core/credential.js';
 import { escapeHtml } from '../core/html.js';
 
 /** What the landing page is told about the outcome of a browser login. */
@@ -5,6 +6,12 @@ export interface LandingOutcome {
   ok: boolean;
   /** The user, when known (success only). */
   subject?: string;
+  /**
+   * The credential the login obtained (success only), for a page built from it: for example one that
+   * calls your API with `credential.headers` and shows what it answers (a welcome page with version
+   * details). The browser and any page it loads see what you put on the page: never the token itself.
+   */
+  credential?: Credential;
   /** Stable error code (failure only). */
   code?: string;
   /** Human-readable reason, secret-free (failure only). */
@@ -20,7 +27,7 @@ export type LandingResponse = { html: string; status?: number } | { redirect: st
  */
 export type LandingPage = (outcome: LandingOutcome) => LandingResponse | Promise<LandingResponse>;
 
-/** The built-in page: self-contained, no external resources, closes nothing by itself. */
+/** The built-in page: self-contained, no external resources, closes nothing by itself; never shows a token. */
 export const defaultLandingPage: LandingPage = (o) => {
   const title = o.ok ? 'Signed in' : 'Sign-in failed';
   const body = o.ok

@@ -36,10 +36,45 @@ export function oauthError(
 }
 
 /**
- * Turn whatever oauth4webapi (or fetch, or our checks) threw into a TokensmithError with a stable
- * code. Our own errors pass through unchanged.
+ * oauth4webapi codes that only its JWT checks raise; the only JWT it checks for tokensmith is the
+ * ID token.
  */
-export function toTokensmithError(err: unknown, source: string): TokensmithError {
+const ID_TOKEN_CODES: ReadonlySet<string | undefined> = new Set([
+  oauth.JWT_CLAIM_COMPARISON,
+  oauth.JWT_TIMESTAMP_CHECK,
+  oauth.KEY_SELECTION,
+]);
+
+/**
+ * Codes oauth4webapi raises while it processes a token response that `checkResponse`
+ * (response-check.ts) has passed: by then every body field it checks has been checked already
+ * (`checkResponse` refuses what it would refuse there, with the same code), so each of these comes
+ * from the ID token: its presence, shape, header, claims or signing algorithm (that last one has no
+ * code). The codes about the response as a whole (`RESPONSE_IS_NOT_CONFORM`, `RESPONSE_IS_NOT_JSON`)
+ * stay response errors.
+ */
+const ID_TOKEN_STEP_CODES: ReadonlySet<string | undefined> = new Set([
+  ...ID_TOKEN_CODES,
+  oauth.INVALID_RESPONSE,
+  oauth.PARSE_ERROR,
+  undefined,
+]);
+
+/** What was being done when the error arose, when the caller knows more than the error says. */
+export interface ErrorStep {
+  /**
+   * oauth4webapi was processing a token response that passed `checkResponse`, so its
+   * `OperationProcessingError`s there concern the ID token (see {@link ID_TOKEN_STEP_CODES}).
+   */
+  idToken?: boolean;
+}
+
+/**
+ * Turn whatever oauth4webapi (or fetch, or our checks) threw into a TokensmithError with a stable
+ * code, by the error's class and oauth4webapi `code` (and the step, when the caller names it);
+ * never by the words of its message. Our own errors pass through unchanged.
+ */
+export function toTokensmithError(err: unknown, source: string, step: ErrorStep = {}): TokensmithError {
   if (isTokensmithError(err)) return err;
   if (err instanceof oauth.ResponseBodyError) {
     return oauthError({ error: err.error, error_description: err.error_description }, err.status, source);
@@ -55,12 +90,24 @@ export function toTokensmithError(err: unknown, source: string): TokensmithError
       },
     );
   }
+  if (err instanceof oauth.WWWAuthenticateChallengeError) {
+    // The challenge's parameters are server text: the status says enough.
+    return new TokensmithError(
+      'ERR_HTTP_STATUS',
+      `${source} answered HTTP ${err.status} with a WWW-Authenticate challenge`,
+      { status: err.status, source },
+    );
+  }
   if (err instanceof oauth.OperationProcessingError) {
-    const idToken = /id_token|ID Token|JWT/i.test(err.message) || err.code === oauth.JWT_TIMESTAMP_CHECK;
-    if (err.code === oauth.JWT_CLAIM_COMPARISON || idToken) {
-      return new TokensmithError('ERR_ID_TOKEN_INVALID', `${source}: ${err.message}`, { cause: err, source });
-    }
-    return new TokensmithError('ERR_RESPONSE_INVALID', `${source}: ${err.message}`, { cause: err, source });
+    const idToken = (step.idToken ? ID_TOKEN_STEP_CODES : ID_TOKEN_CODES).has(err.code);
+    return new TokensmithError(
+      idToken ? 'ERR_ID_TOKEN_INVALID' : 'ERR_RESPONSE_INVALID',
+      `${source}: ${err.message}`,
+      {
+        cause: err,
+        source,
+      },
+    );
   }
   if (err instanceof oauth.UnsupportedOperationError) {
     return new TokensmithError('ERR_UNSUPPORTED', `${source}: ${err.message}`, { cause: err, source });

@@ -87,6 +87,30 @@ function normaliseTokenResponse(json: Record<string, unknown>, status: number): 
     }
   }
   if (json.token_type === undefined) json.token_type = 'Bearer';
+  // What oauth4webapi would refuse in these two, refused here with its code, so that what it still
+  // refuses in a checked response is the ID token's fault (oauth-error.ts, ID_TOKEN_STEP_CODES).
+  if (typeof json.token_type !== 'string' || json.token_type === '') {
+    throw new TokensmithError(
+      'ERR_RESPONSE_INVALID',
+      `${source} response has a "token_type" that is not a non-empty string`,
+      {
+        field: 'token_type',
+        status,
+        source,
+      },
+    );
+  }
+  if (json.scope !== undefined && typeof json.scope !== 'string') {
+    throw new TokensmithError(
+      'ERR_RESPONSE_INVALID',
+      `${source} response has a "scope" that is not a string`,
+      {
+        field: 'scope',
+        status,
+        source,
+      },
+    );
+  }
   for (const field of ['expires_in', 'refresh_expires_in']) {
     const value = json[field];
     if (value === undefined || value === null) {

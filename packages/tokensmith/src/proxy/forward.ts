@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Dispatcher, Pool } from 'undici';
+import { Client, type Dispatcher, EnvHttpProxyAgent, Pool } from 'undici';
+import { envProxies, proxyAgentOptions } from '../core/env-proxy.js';
 import { TokensmithError } from '../core/errors.js';
 import { getLogger } from '../core/log.js';
 import { type ForwardBody, isReplayable, prepareBody } from './body.js';
@@ -10,7 +11,8 @@ const log = getLogger('proxy');
 
 /** What forwarding needs, built once per proxy. */
 export interface ForwardContext {
-  pool: Pool;
+  /** Connections to the upstream: see {@link upstreamDispatcher}. */
+  pool: Dispatcher;
   supply: CredentialSupply;
   /** Upstream origin, e.g. `https://api.example.com`. */
   origin: string;
@@ -34,6 +36,19 @@ export interface Forwarded {
    * response may not have started (the settler answers with an error) or may be cut short.
    */
   readonly error: unknown;
+}
+
+/**
+ * The proxy's connections to `origin`: a pool, or, when the environment names an outbound proxy
+ * (`HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`; see env-proxy.ts), an agent that goes through it in a
+ * CONNECT tunnel, also for an http upstream: undici's absolute-form path drops the `false` that
+ * {@link Exchange.onHeaders} returns to hold a 401 during a renewal (undici 7.30).
+ */
+export function upstreamDispatcher(origin: string, options: Pool.Options): Dispatcher {
+  const proxies = envProxies();
+  return proxies
+    ? new EnvHttpProxyAgent({ ...options, ...proxyAgentOptions(proxies, { Client }), proxyTunnel: true })
+    : new Pool(origin, options);
 }
 
 /**
@@ -137,6 +152,8 @@ class Exchange implements Forwarded, Dispatcher.DispatchHandler {
       // promise chain this runs in, where it would become an unhandled rejection.
       this.ctx.pool.dispatch(
         {
+          // A pool knows its origin; an agent (outbound proxy) needs it.
+          origin: this.ctx.origin,
           path: this.path,
           method: this.method as Dispatcher.HttpMethod,
           headers: upstreamRequestHeaders(this.req.rawHeaders, this.req.headers.connection, issued.headers),

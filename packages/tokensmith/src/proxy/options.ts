@@ -1,7 +1,8 @@
 import { TokensmithError } from '../core/errors.js';
 import { assertSecureUrl, DEFAULT_TIMEOUT_MS, isLoopbackHost } from '../core/http.js';
 import type { TokenManager } from '../core/manager.js';
-import type { Provider, RequestSigner } from '../core/provider.js';
+import { isRequestSigner, type Provider, type RequestSigner } from '../core/provider.js';
+import { isTokenType, TOKEN_TYPES, type TokenType } from '../core/token-type.js';
 import { acceptedHostNames, allowedOrigins } from './guard.js';
 
 /** Options for {@link start}. */
@@ -28,6 +29,12 @@ export interface ProxyOptions {
   allowOrigins?: string[];
   /** Allow a plain `http:` upstream that is not on loopback (credentials cross the network in the clear). */
   allowInsecureHttp?: boolean;
+  /**
+   * Which token goes upstream: the access token (default), or the ID token as `Authorization: Bearer`
+   * (for APIs behind an OIDC authenticator). The ID token is renewed in the same window as the access
+   * token. A per-request signer has no ID token.
+   */
+  tokenType?: TokenType;
   /** Time limit for the upstream's response headers and for each pause in a body, ms (default 30 s). */
   timeoutMs?: number;
   /** Most connections kept open to the upstream (default 128). */
@@ -41,6 +48,7 @@ export interface ProxyOptions {
 /** {@link ProxyOptions} checked once, with defaults filled in. */
 export interface NormalizedOptions {
   source: TokenManager | Provider | RequestSigner;
+  tokenType: TokenType;
   upstream: URL;
   /** Upstream path prefix without its trailing slash (`''` for the root). */
   basePath: string;
@@ -74,8 +82,14 @@ export function normalizeOptions(options: ProxyOptions): NormalizedOptions {
         'listen on 127.0.0.1 or set allowNonLoopback',
     );
   }
+  const tokenType = options.tokenType ?? 'access';
+  if (!isTokenType(tokenType)) throw invalid(`tokenType must be one of ${TOKEN_TYPES.join(', ')}`);
+  if (tokenType === 'id' && isRequestSigner(options.source)) {
+    throw invalid('tokenType "id" needs a token source; a per-request signer has no ID token');
+  }
   return {
     source: options.source,
+    tokenType,
     upstream,
     basePath: upstream.pathname.replace(/\/+$/, ''),
     host,

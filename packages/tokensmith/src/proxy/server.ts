@@ -1,11 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Pool } from 'undici';
 import { TokensmithError } from '../core/errors.js';
 import { getLogger } from '../core/log.js';
 import { proxySupply } from './credentials.js';
 import { forwardingError, sendError, statusFor } from './errors.js';
-import { type ForwardContext, type Forwarded, forward } from './forward.js';
+import { type ForwardContext, type Forwarded, forward, upstreamDispatcher } from './forward.js';
 import { type Refusal, requestGuard } from './guard.js';
 import { answerHealth, isHealthPath } from './health.js';
 import { normalizeOptions, type ProxyOptions } from './options.js';
@@ -55,10 +54,10 @@ export interface ProxyHandle {
  */
 export async function start(options: ProxyOptions): Promise<ProxyHandle> {
   const opts = normalizeOptions(options);
-  const supply = proxySupply(opts.source);
+  const supply = proxySupply(opts.source, opts.tokenType);
   const origin = opts.upstream.origin;
   const upstream = opts.upstream.href;
-  const pool = new Pool(origin, {
+  const pool = upstreamDispatcher(origin, {
     connections: opts.connections,
     headersTimeout: opts.timeoutMs,
     bodyTimeout: opts.timeoutMs,

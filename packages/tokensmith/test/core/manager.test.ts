@@ -40,7 +40,7 @@ function scriptedProvider(opts: { lifetimeMs: number; now: () => number; interac
 }
 
 describe('TokenManager', () => {
-  it('returns the cached credential while fresh and refreshes inside the window', async () => {
+  it('returns the cached credential while fresh and refreshes inside the window, behind the caller', async () => {
     let now = 1_000_000;
     const { provider, calls } = scriptedProvider({ lifetimeMs: 300_000, now: () => now });
     const m = new TokenManager(provider, { now: () => now, refreshWindowSeconds: 30 });
@@ -49,12 +49,25 @@ describe('TokenManager', () => {
     now += 200_000;
     assert.equal((await m.getCredential()).token, 'access-1');
     assert.equal(m.lastSource, 'memory');
-    now += 75_000; // 25 s before expiry: inside the window
+    now += 75_000; // 25 s before expiry: inside the window, still valid
+    assert.equal((await m.getCredential()).token, 'access-1', 'served at once');
+    await m.idle(); // the background renewal
     const b = await m.getCredential();
     assert.equal(b.token, 'access-2');
-    assert.equal(m.lastSource, 'refresh');
+    assert.equal(m.lastSource, 'memory');
     assert.equal(b.refreshToken, 'refresh-1', 'keeps the old refresh token when none came back');
     assert.deepEqual(calls, { acquire: 1, refresh: 1 });
+    assert.deepEqual(m.stats, { acquired: 1, refreshed: 1, refreshRejected: 0, cacheHits: 0 });
+  });
+
+  it('a fresh getCredential() returns the same already-resolved promise (one await for the caller)', async () => {
+    const { provider } = scriptedProvider({ lifetimeMs: 600_000, now: Date.now });
+    const m = new TokenManager(provider);
+    const first = await m.getCredential();
+    const p1 = m.getCredential();
+    const p2 = m.getCredential();
+    assert.equal(p1, p2, 'no promise allocated per call');
+    assert.equal(await p1, first);
   });
 
   it('single-flight: 1000 concurrent callers at expiry cause one renewal', async () => {

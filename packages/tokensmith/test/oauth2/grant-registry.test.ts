@@ -412,7 +412,7 @@ describe('ad hoc refresh_token grant through the CLI (OIDC emulator)', () => {
     assert.ok(!run.stdout.includes(seed.refreshToken), 'the refresh token is never printed');
   });
 
-  it('--refresh-token-stdin works too; a refused refresh token is ERR_LOGIN_REQUIRED (exit 1)', async () => {
+  it('--refresh-token-stdin works too; a refused refresh token is ERR_LOGIN_REQUIRED (exit 3)', async () => {
     const seed = await refreshTokenFromElsewhere();
     const env = { CS: emu.clients.confidential.clientSecret };
     const run = await runCli([...args(), '--refresh-token-stdin'], { env, input: `${seed.refreshToken}\n` });
@@ -423,7 +423,7 @@ describe('ad hoc refresh_token grant through the CLI (OIDC emulator)', () => {
       env,
       input: `${seed.refreshToken}\n`,
     });
-    assert.equal(again.code, 1);
+    assert.equal(again.code, 3);
     assert.equal(again.stdout, '');
     assert.match(
       again.stderr,

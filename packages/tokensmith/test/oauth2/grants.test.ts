@@ -120,7 +120,7 @@ describe('OAuth 2 grants against the oidc-provider emulator', () => {
       { now: () => Date.now() + offset },
     );
     const a = await m.getCredential();
-    offset = 290_000; // inside the 30 s window
+    offset = 310_000; // past the 300 s expiry (inside the window the refresh would run behind the caller)
     const b = await m.getCredential();
     assert.equal(m.lastSource, 'refresh');
     assert.notEqual(b.token, a.token);

@@ -77,7 +77,7 @@ describe('refreshToken grant (a refresh token obtained elsewhere) against the oi
     assert.equal(m.lastSource, 'acquire');
     assert.equal((await m.getCredential()).token, a.token);
     assert.equal(m.lastSource, 'memory');
-    offset = 290_000; // inside the 30 s window before the 300 s expiry
+    offset = 310_000; // past the 300 s expiry (inside the window the refresh would run behind the caller)
     const b = await m.getCredential();
     assert.equal(m.lastSource, 'refresh');
     assert.notEqual(b.token, a.token);

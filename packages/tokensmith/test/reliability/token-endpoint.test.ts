@@ -231,7 +231,7 @@ describe('token endpoint through faults: bounded retries, timeouts, clear errors
     const first = await m.getCredential();
     rig.reset();
     rig.fault.script([{ kind: 'status', status: 503 }, { kind: 'reset' }]);
-    offset = 290_000;
+    offset = 310_000; // expired: the caller waits for the refresh
     const second = await m.getCredential();
     assert.equal(m.lastSource, 'refresh');
     assert.notEqual(second.refreshToken, first.refreshToken);

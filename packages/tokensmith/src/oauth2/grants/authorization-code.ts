@@ -23,7 +23,10 @@ export interface AuthorizationCodeOptions extends OAuth2CommonOptions {
    * browser can be opened (SSH, CI, no display). Tests pass a function that drives a browser.
    */
   openBrowser?: (url: string) => void | Promise<void>;
-  /** Page the browser shows after the redirect (default: a simple success or error page). */
+  /**
+   * Page the browser shows after the redirect (default: a simple success or error page). On success
+   * it is given the new credential too, to build the page from (never show the token itself).
+   */
   landingPage?: LandingPage;
   /** Give up after this many ms without a redirect (default 5 minutes). */
   loginTimeoutMs?: number;
@@ -61,6 +64,10 @@ export class AuthorizationCodeProvider extends OAuth2Provider {
     const scope = scopeString(o.scope);
     const nonce = scope?.split(' ').includes('openid') ? oauth.generateRandomNonce() : undefined;
 
+    // The server tells the page only { ok, subject }; the page also gets the credential this login
+    // obtained (set before the page is asked for, never for a failure or a foreign redirect).
+    let obtained: Credential | undefined;
+    const page = o.landingPage ?? defaultLandingPage;
     const server = await startLoopbackServer({
       host: o.redirectHost,
       port: o.redirectPort,
@@ -68,7 +75,7 @@ export class AuthorizationCodeProvider extends OAuth2Provider {
       timeoutMs: o.loginTimeoutMs,
       // Redirects without it are answered with an error page and ignored: the login goes on.
       state,
-      landingPage: o.landingPage ?? defaultLandingPage,
+      landingPage: (outcome) => page(outcome.ok && obtained ? { ...outcome, credential: obtained } : outcome),
     });
     const url = new URL(as.authorization_endpoint);
     const params = commonTokenParams(o);
@@ -113,6 +120,7 @@ export class AuthorizationCodeProvider extends OAuth2Provider {
           ctx.signal,
         );
         const credential = this.client.toCredential(tokens, timing, { grant: this.grant });
+        obtained = credential;
         return { credential, subject: credential.subject };
       });
       // The redirect may fail the flow while openBrowser is still running: observe it now.
