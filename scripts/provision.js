@@ -50,6 +50,16 @@ const NEEDS = [
     why: 'the security tests make their test certificate with it',
     present: () => onPath('openssl'),
   },
+  {
+    pkg: 'git',
+    why: 'the git credential helper test runs git ls-remote and clone against git http-backend',
+    present: () => onPath('git'),
+  },
+  {
+    pkg: 'kubernetes-client',
+    why: 'the kubectl test runs kubectl with tokensmith as its exec credential plugin',
+    present: () => onPath('kubectl'),
+  },
 ];
 
 const dryRun = process.argv.includes('--dry-run');

@@ -27,6 +27,18 @@ if (stale.length > 0) {
 const result = spawnSync(
   process.execPath,
   ['--test', '--test-reporter=spec', '--test-concurrency=2', '--test-timeout=180000', ...files],
-  { stdio: 'inherit', env: { ...process.env, TOKENSMITH_LOG: process.env.TOKENSMITH_LOG ?? 'silent' } },
+  { stdio: 'inherit', env: testEnv() },
 );
 process.exit(result.status ?? 1);
+
+/**
+ * The tests' environment: quiet logs, and no outbound proxy from the developer's shell or CI, since
+ * tokensmith honours HTTP(S)_PROXY for loopback too (tests that check proxies set their own).
+ */
+function testEnv() {
+  const env = { ...process.env, TOKENSMITH_LOG: process.env.TOKENSMITH_LOG ?? 'silent' };
+  for (const name of ['HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'http_proxy', 'https_proxy', 'no_proxy']) {
+    delete env[name];
+  }
+  return env;
+}

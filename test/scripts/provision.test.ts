@@ -21,7 +21,10 @@ describe('scripts/provision.js (the first step of npm test)', () => {
   it('with everything present it says so and calls no apt at all', () => {
     const r = provision({});
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stderr, 'test prerequisites present: chromium, redis-server, curl, openssl\n');
+    assert.equal(
+      r.stderr,
+      'test prerequisites present: chromium, redis-server, curl, openssl, git, kubernetes-client\n',
+    );
   });
 
   it('when it may not install (no apt-get), it stops at once and names the exact command', () => {
@@ -35,7 +38,10 @@ describe('scripts/provision.js (the first step of npm test)', () => {
       r.stderr,
       /^npm test needs programs that are not installed:\n {2}chromium {6}the browser-login test/,
     );
-    assert.match(r.stderr, /\n {2}sudo apt-get install -y chromium redis-server curl openssl\n/);
+    assert.match(
+      r.stderr,
+      /\n {2}sudo apt-get install -y chromium redis-server curl openssl git kubernetes-client\n/,
+    );
     assert.doesNotMatch(r.stderr, /apt-get update/);
   });
 

@@ -410,7 +410,7 @@ password = "env:PBX_PW"
           '--format',
           'env',
         ],
-        { intended: (r) => [/^TOKENSMITH_TOKEN='?([^'\s]+)/m.exec(r.stdout)?.[1] ?? ''] },
+        { intended: (r) => [/^export TOKEN='?([^'\s]+)/m.exec(r.stdout)?.[1] ?? ''] },
       );
       await cli('token -p alice --force-refresh', ['token', '-p', 'alice', '--force-refresh'], {
         intended: raw,

@@ -10,6 +10,7 @@ import { lazyGrantProvider } from 'tokensmith/internal/oauth2/load-grant.js';
 import { CLIENT_AUTH_METHODS, type OAuth2CommonOptions } from 'tokensmith/internal/oauth2/options.js';
 import type { InteractiveHooks } from './config/build-source.js';
 import { UsageError } from './io.js';
+import { personGate } from './person.js';
 import { secretFromEnv, secretFromStdin } from './secrets.js';
 
 /** The OAuth 2 flags `token`, `login` and `request` accept without a profile. */
@@ -126,7 +127,7 @@ export async function providerFromFlags(f: AdhocOAuthFlags, hooks: InteractiveHo
     openBrowser: hooks.openBrowser,
   };
   for (const o of secrets) extras[o.option] = await readSecret(o.what, o.env(f), o.stdin(f));
-  return lazyGrantProvider(grant, common, extras);
+  return personGate(lazyGrantProvider(grant, common, extras), grant, hooks.noPerson);
 }
 
 /** A secret from standard input or from the named variable, or undefined when neither is asked for. */

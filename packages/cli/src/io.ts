@@ -2,8 +2,11 @@ import { type ErrorCode, isTokensmithError } from 'tokensmith/internal/core/erro
 import { redact } from 'tokensmith/internal/core/redact.js';
 import { terminalSafe } from 'tokensmith/internal/core/terminal-text.js';
 
-/** Process exit codes of the CLI. */
-export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
+/**
+ * Process exit codes of the CLI. `loginRequired`: only a person can get a credential now
+ * (`ERR_LOGIN_REQUIRED`), so a script can tell "run `tokensmith login`" from other failures.
+ */
+export const EXIT = { ok: 0, failure: 1, usage: 2, loginRequired: 3 } as const;
 
 /** Codes that mean the configuration (flags, profile, options) is wrong: exit 2, like a usage error. */
 const CONFIGURATION_ERRORS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
@@ -52,6 +55,7 @@ export function reportError(err: unknown): number {
     const code = useColor() ? `\x1b[31m${err.code}\x1b[0m` : err.code;
     info(`tokensmith: ${code}: ${err.message}`);
     if (err.error_description) info(`  server said: ${err.error_description}`);
+    if (err.code === 'ERR_LOGIN_REQUIRED') return EXIT.loginRequired;
     return CONFIGURATION_ERRORS.has(err.code) ? EXIT.usage : EXIT.failure;
   }
   // TokensmithError text is terminal-safe when built; anything else may quote a server as is.

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerCoreCommands } from './register-core.js';
+import { registerIntegrationCommands } from './register-integrations.js';
 
 /**
  * The `tokensmith` command tree, without running it: the entry point parses `process.argv` with it,
@@ -21,5 +22,6 @@ export function buildProgram(): Command {
   });
 
   registerCoreCommands(program);
+  registerIntegrationCommands(program);
   return program;
 }

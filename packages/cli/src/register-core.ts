@@ -4,6 +4,13 @@ import { registerKalliopeCommands } from './register-kalliope.js';
 import { registerKalturaCommands } from './register-kaltura.js';
 import { TOKEN_FORMATS } from './token-format.js';
 
+/** `--token-type`: which token of the credential (the choices are core/token-type.ts's TOKEN_TYPES). */
+function tokenType(): Option {
+  return new Option('--token-type <type>', 'which token: the access token or the OpenID ID token')
+    .choices(['access', 'id'])
+    .default('access');
+}
+
 /** Options every credential-using command takes: a profile, or ad-hoc OAuth flags. */
 function source(cmd: Command): Command {
   return adhocOAuth(
@@ -26,10 +33,30 @@ export function registerCoreCommands(program: Command): void {
   source(
     program
       .command('token')
-      .description('print a valid access token (and nothing else) on stdout')
+      .description('print a valid token (and nothing else) on stdout, or keep it fresh in a file')
       .addOption(new Option('--format <format>', 'output format').choices([...TOKEN_FORMATS]).default('raw'))
+      .addOption(tokenType())
+      .option('--env <name>', 'variable name for --format env (default TOKEN, KS for Kaltura)')
+      .option('--output <file>', 'write the token to this file (atomically, mode 0600) instead of stdout')
+      .option('--watch', 'with --output: rewrite the file before the token expires, until SIGTERM')
       .option('--force-refresh', 'renew even if the cached token is still valid'),
   ).action(async (opts) => (await import('./commands/token.js')).tokenCommand(opts));
+
+  source(
+    program
+      .command('exec')
+      .description("run a command with the profile's token in its environment; exits with its status")
+      .usage('[options] -- <command> [args...]')
+      .argument('<command>', 'the command to run (put -- before it)')
+      .argument('[args...]', 'its arguments')
+      .option(
+        '--env <name>',
+        'variable for the token (default TOKEN; KS for Kaltura; KALLIOPE_URL for Kalliope)',
+      )
+      .addOption(tokenType()),
+  ).action(async (command, args, opts) =>
+    (await import('./commands/exec.js')).execCommand(command, args, opts),
+  );
 
   source(
     program
@@ -82,6 +109,7 @@ export function registerCoreCommands(program: Command): void {
         collect,
         [],
       )
+      .addOption(tokenType())
       .option('--json', 'print the listening URL as JSON'),
   ).action(async (opts) => (await import('./commands/proxy.js')).proxyCommand(opts));
 

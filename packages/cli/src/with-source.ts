@@ -1,14 +1,30 @@
 import type { RequestSigner } from 'tokensmith/internal/core/provider.js';
 import { type CliSource, openCliSource, type SourceFlags } from './credential-source.js';
 import { deviceScreen } from './device-screen.js';
+import { noPersonReason } from './person.js';
+
+/** Options of {@link withSource}. */
+export interface WithSourceOptions {
+  /** Wait for a person's device or browser login even without a terminal (`login` only). */
+  mayWait?: boolean;
+  /** kubectl's `spec.interactive`, when it said (false: nobody can answer a prompt). */
+  interactive?: boolean;
+}
 
 /**
  * Open the flags' credential source with the terminal's interactive hooks (device screen; the
  * browser opener prints the URL over SSH, in CI or without a display), run `body`, then close it.
+ * Unless `mayWait`, a login that needs a person fails at once with `ERR_LOGIN_REQUIRED` when none
+ * can answer (no terminal, `CI`, kubectl non-interactive; see person.ts).
  */
-export async function withSource<T>(flags: SourceFlags, body: (source: CliSource) => Promise<T>): Promise<T> {
+export async function withSource<T>(
+  flags: SourceFlags,
+  body: (source: CliSource) => Promise<T>,
+  options: WithSourceOptions = {},
+): Promise<T> {
   const screen = deviceScreen();
-  const source = await openCliSource(flags, screen);
+  const noPerson = options.mayWait ? undefined : noPersonReason({ interactive: options.interactive });
+  const source = await openCliSource(flags, { ...screen, noPerson });
   let ok = false;
   try {
     const result = await body(source);
@@ -16,8 +32,19 @@ export async function withSource<T>(flags: SourceFlags, body: (source: CliSource
     return result;
   } finally {
     screen.stop(ok ? 'ok' : 'failed');
+    // A token served inside its refresh window is renewed in the background: let that renewal finish
+    // (and store its result) before the cache closes.
+    if (source.kind === 'manager') await source.manager.idle();
     await source.close();
   }
+}
+
+/**
+ * {@link withSource} for `login`, the one command that waits for a person's device or browser login
+ * even without a terminal (a script may run it for its user, who approves on another device).
+ */
+export function withLoginSource<T>(flags: SourceFlags, body: (source: CliSource) => Promise<T>): Promise<T> {
+  return withSource(flags, body, { mayWait: true });
 }
 
 /**

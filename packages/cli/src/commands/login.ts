@@ -1,7 +1,7 @@
 import type { SourceFlags } from '../credential-source.js';
 import { describeExpiry } from '../human-time.js';
 import { info, out } from '../io.js';
-import { signOnce, withSource } from '../with-source.js';
+import { signOnce, withLoginSource } from '../with-source.js';
 
 /** Flags of `tokensmith login`. */
 export interface LoginFlags extends SourceFlags {
@@ -15,7 +15,7 @@ export interface LoginFlags extends SourceFlags {
  * needs one) and store it in the cache, so later `token` and `request` calls need no person.
  */
 export async function loginCommand(flags: LoginFlags): Promise<void> {
-  await withSource(flags, async (source) => {
+  await withLoginSource(flags, async (source) => {
     if (source.kind === 'signer') {
       // Nothing to store: fetching a header proves the salt endpoint and credentials are usable.
       await signOnce(source.signer);

@@ -1,5 +1,6 @@
 import type { SourceFlags } from '../credential-source.js';
 import { info, out } from '../io.js';
+import { parseTokenType } from '../token-format.js';
 import { withSource } from '../with-source.js';
 
 /** Flags of `tokensmith proxy`. */
@@ -11,6 +12,8 @@ export interface ProxyFlags extends SourceFlags {
   acceptHosts?: string[];
   /** `--allow-origin`, once per origin. */
   allowOrigin?: string[];
+  /** `access` (default) or `id`: which token goes upstream. */
+  tokenType?: string;
   json?: boolean;
 }
 
@@ -29,6 +32,7 @@ export async function proxyCommand(flags: ProxyFlags): Promise<void> {
       acceptHosts: (flags.acceptHosts ?? []).flatMap((v) => v.split(',')).filter((v) => v.trim() !== ''),
       allowOrigins: flags.allowOrigin ?? [],
       allowInsecureHttp: flags.allowInsecureHttp,
+      tokenType: parseTokenType(flags.tokenType),
     });
     // The address goes to stdout (one line, or JSON) so scripts can read the chosen port.
     if (flags.json) out(JSON.stringify({ url: handle.url, upstream: flags.upstream, profile: source.name }));

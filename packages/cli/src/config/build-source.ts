@@ -19,6 +19,7 @@ import {
   unknownGrant,
 } from 'tokensmith/internal/oauth2/grant-registry.js';
 import { CLIENT_AUTH_METHODS, type OAuth2CommonOptions } from 'tokensmith/internal/oauth2/options.js';
+import { personGate } from '../person.js';
 import type { Profile } from './profiles.js';
 import { isSecretRef, resolveSecretRef } from './secret-ref.js';
 import { userFileCache } from './user-cache.js';
@@ -35,6 +36,8 @@ export interface InteractiveHooks {
   /** The device login ended (see `DeviceCodeOptions.onEnd`). */
   onDeviceEnd?: (outcome: 'approved' | 'failed') => void;
   openBrowser?: (url: string) => void | Promise<void>;
+  /** Why no person can answer a login now (see person.ts): a device or browser login then fails at once. */
+  noPerson?: string;
 }
 
 /** What a profile opens: a TokenManager over its provider, or a per-request signer (Kalliope). */
@@ -218,7 +221,7 @@ async function oauthProvider(profile: Profile, v: ProfileValues, hooks: Interact
   };
   // The grant's module is imported only when a credential must be obtained, not on a cache hit.
   const { lazyGrantProvider } = await import('tokensmith/internal/oauth2/load-grant.js');
-  return lazyGrantProvider(grant, common, extras);
+  return personGate(lazyGrantProvider(grant, common, extras), grant, hooks.noPerson);
 }
 
 /** Typed reads of a validated profile's values, with file:line in every error. */

@@ -44,12 +44,21 @@ const COMMON: Record<string, Field> = {
   redis_fallback: { type: 'boolean' },
 };
 
+/** Hosts whose git or docker credential helper may hand out the profile's token (see tool-hosts.ts). */
+const TOOL_HOSTS: Record<string, Field> = {
+  git_hosts: { type: 'strings' },
+  git_username: { type: 'string' },
+  docker_registries: { type: 'strings' },
+  docker_username: { type: 'string' },
+};
+
 /** The keys every profile type accepts. */
 export const PROFILE_SCHEMAS: Record<string, Record<string, Field>> = {
-  oauth2: { ...COMMON, ...OAUTH },
+  oauth2: { ...COMMON, ...OAUTH, ...TOOL_HOSTS },
   keycloak: {
     ...COMMON,
     ...OAUTH,
+    ...TOOL_HOSTS,
     base_url: { type: 'string' },
     realm: { type: 'string' },
     legacy_auth_prefix: { type: 'boolean' },

@@ -50,10 +50,13 @@ export function oidcSteps(emu: OidcEmulator, api: { url: string }): DemoStep[] {
         );
         const first = await m.getCredential();
         offset = 290_000; // 10 s before expiry: inside the early-refresh window
+        const served = await m.getCredential(); // still valid: served at once, renewed behind
+        await m.idle();
         const second = await m.getCredential();
-        if (m.lastSource !== 'refresh') throw new Error(`expected a refresh, got ${m.lastSource}`);
+        if (served.token !== first.token) throw new Error('the caller waited for the renewal');
+        if (m.stats.refreshed !== 1) throw new Error(`expected one refresh, got ${m.stats.refreshed}`);
         if (second.refreshToken === first.refreshToken) throw new Error('refresh token was not rotated');
-        return 'renewed 10 s before expiry; refresh token rotated';
+        return 'renewed behind the caller 10 s before expiry; refresh token rotated';
       },
     },
     {
