@@ -10,8 +10,6 @@ import { sessionActions } from './session.js';
 import { userActions } from './user.js';
 import { userRoleActions } from './user-role.js';
 
-export type { Access, ActionDef, CallContext } from './call.js';
-
 /** The action table, keyed `service.action` in lower case (the server lowercases both). */
 export const actions: ActionTable = {
   ...sessionActions,

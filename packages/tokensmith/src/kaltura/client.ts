@@ -24,7 +24,7 @@ import {
 } from './multirequest.js';
 import { dropNulls } from './params.js';
 
-export { isKalturaException, kalturaError } from './api-exception.js';
+export { isKalturaException } from './api-exception.js';
 
 const log = getLogger('kaltura');
 

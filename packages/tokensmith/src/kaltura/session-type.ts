@@ -1,9 +1,6 @@
 /** Kaltura session types as the API sends them (1 is the server's internal widget type). */
 export const SessionType = Object.freeze({ USER: 0, WIDGET: 1, ADMIN: 2 } as const);
 
-/** A session type value. */
-export type SessionTypeValue = number;
-
 /** `USER`, `ADMIN`, `WIDGET` or the number as text. */
 export function sessionTypeName(type: number | null | undefined): string {
   if (type === 0) return 'USER';
