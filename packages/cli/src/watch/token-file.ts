@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { unlinkSync } from 'node:fs';
-import { open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { writeFileAtomic } from 'tokensmith/internal/cache/atomic-file.js';
 import { TokensmithError } from 'tokensmith/internal/core/errors.js';
 
 /**
@@ -30,18 +30,8 @@ export class TokenFile {
     );
     this.#temps.add(temp);
     try {
-      const handle = await open(temp, 'wx', 0o600);
-      try {
-        // The umask can only narrow 0600; chmod states it whatever the umask.
-        await handle.chmod(0o600);
-        await handle.writeFile(text);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await rename(temp, this.path);
+      await writeFileAtomic(this.path, temp, text);
     } catch (err) {
-      await unlink(temp).catch(() => {});
       const reason = (err as NodeJS.ErrnoException).code ?? 'error';
       throw new TokensmithError(
         'ERR_CONFIG_INVALID',
@@ -53,7 +43,6 @@ export class TokenFile {
     } finally {
       this.#temps.delete(temp);
     }
-    await syncDir(this.#dir);
   }
 
   /** Remove the temp files of writes still in progress (the process is ending); never anything else. */
@@ -66,20 +55,5 @@ export class TokenFile {
       }
     }
     this.#temps.clear();
-  }
-}
-
-/** Make the rename durable; some file systems refuse fsync on a folder, and the rename is atomic anyway. */
-async function syncDir(dir: string): Promise<void> {
-  if (process.platform === 'win32') return;
-  try {
-    const handle = await open(dir, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // see above
   }
 }

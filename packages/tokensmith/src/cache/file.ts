@@ -1,11 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { chmod, mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CredentialCache } from '../core/cache.js';
 import type { CredentialRecord } from '../core/credential.js';
 import { isTokensmithError, TokensmithError } from '../core/errors.js';
 import { KeyedMutex } from '../core/keyed-mutex.js';
 import { getLogger } from '../core/log.js';
+import { writeFileAtomic } from './atomic-file.js';
 import { defaultCacheDir } from './default-dir.js';
 import {
   checkEncryptionOption,
@@ -225,19 +226,10 @@ export class FileCache implements CredentialCache {
     const target = join(this.dir, `${hash}.json`);
     const temp = join(this.dir, `${hash}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
     try {
-      const handle = await open(temp, 'wx', 0o600);
-      try {
-        await handle.writeFile(text);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await rename(temp, target);
+      await writeFileAtomic(target, temp, text);
     } catch (err) {
-      await unlink(temp).catch(() => {});
       throw unavailable('cannot write a cache entry', err);
     }
-    await syncDir(this.dir);
   }
 
   #ensureDir(): Promise<void> {
@@ -306,21 +298,6 @@ function peekEnvelope(
 /** File name stem for a cache key: the key may hold any characters, its hash is always a safe name. */
 function nameOf(key: string): string {
   return createHash('sha256').update(key).digest('hex');
-}
-
-/** Make the rename durable: without it a power loss may forget the new directory entry. */
-async function syncDir(dir: string): Promise<void> {
-  if (process.platform === 'win32') return;
-  try {
-    const handle = await open(dir, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // Some file systems refuse fsync on directories; the rename itself is still atomic.
-  }
 }
 
 function positive(value: number | undefined, fallback: number, name: string): number {
