@@ -187,5 +187,15 @@ describe('credentials go only to the origin they are configured for', () => {
       // A trailing slash and upper case are the same origin.
       authFetch(manager(), { origins: ['https://API.example.com/', 'https://api.example.com:443'] });
     });
+
+    it('an origin entry with user info is refused without quoting its password', () => {
+      assert.throws(
+        () => authFetch(manager(), { origins: ['https://svc:origin-pass-42@api.example.com'] }),
+        (err: Error & { code?: string }) =>
+          err.code === 'ERR_CONFIG_INVALID' &&
+          !err.message.includes('origin-pass-42') &&
+          err.message.includes('https://api.example.com'),
+      );
+    });
   });
 });

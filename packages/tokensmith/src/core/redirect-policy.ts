@@ -152,7 +152,7 @@ export function parseOrigin(value: string, what: string): string {
   try {
     url = new URL(value);
   } catch (cause) {
-    throw new TokensmithError('ERR_CONFIG_INVALID', `${what}: "${value}" is not an origin URL`, { cause });
+    throw new TokensmithError('ERR_CONFIG_INVALID', `${what}: an entry is not an origin URL`, { cause });
   }
   const bare =
     (url.protocol === 'https:' || url.protocol === 'http:') &&
@@ -163,9 +163,10 @@ export function parseOrigin(value: string, what: string): string {
     !url.password &&
     !/[?#]/.test(value);
   if (!bare) {
+    // The entry itself is not quoted: its user info may hold a password.
     throw new TokensmithError(
       'ERR_CONFIG_INVALID',
-      `${what}: "${value}" is not an origin; give scheme, host and port only, like https://api.example.com`,
+      `${what}: an entry for ${url.protocol}//${url.host} is not an origin; give scheme, host and port only, like https://api.example.com`,
     );
   }
   return url.origin;
