@@ -24,13 +24,21 @@ function source(cmd: Command): Command {
   );
 }
 
+/** `--browser-command`: for the `token` and `login` that may start a browser login. */
+function browserCommand(cmd: Command): Command {
+  return cmd.option(
+    '--browser-command <command>',
+    'browser for a browser login, run without a shell; %s is the URL, else it is appended (default: $BROWSER)',
+  );
+}
+
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
 /** Declares every command; each action imports its module only when it runs. */
 export function registerCoreCommands(program: Command): void {
-  source(
+  const token = source(
     program
       .command('token')
       .description('print a valid token (and nothing else) on stdout, or keep it fresh in a file')
@@ -40,7 +48,8 @@ export function registerCoreCommands(program: Command): void {
       .option('--output <file>', 'write the token to this file (atomically, mode 0600) instead of stdout')
       .option('--watch', 'with --output: rewrite the file before the token expires, until SIGTERM')
       .option('--force-refresh', 'renew even if the cached token is still valid'),
-  ).action(async (opts) => (await import('./commands/token.js')).tokenCommand(opts));
+  );
+  browserCommand(token).action(async (opts) => (await import('./commands/token.js')).tokenCommand(opts));
 
   source(
     program
@@ -58,13 +67,14 @@ export function registerCoreCommands(program: Command): void {
     (await import('./commands/exec.js')).execCommand(command, args, opts),
   );
 
-  source(
+  const login = source(
     program
       .command('login')
       .description('obtain a credential (device or browser login when needed) and keep it in the cache')
       .option('--force', 'log in again even when a valid credential is cached')
       .option('--json', 'print what was obtained as JSON (never the token)'),
-  ).action(async (opts) => (await import('./commands/login.js')).loginCommand(opts));
+  );
+  browserCommand(login).action(async (opts) => (await import('./commands/login.js')).loginCommand(opts));
 
   source(
     program

@@ -1,6 +1,6 @@
-import type { Command } from 'commander';
+import { Argument, type Command } from 'commander';
 
-/** Declares the commands other programs run: git's and docker's credential helpers. */
+/** Declares the commands other programs run: git's and docker's credential helpers, shell completion. */
 export function registerIntegrationCommands(program: Command): void {
   program
     .command('git-credential')
@@ -23,5 +23,16 @@ export function registerIntegrationCommands(program: Command): void {
     .action(async (action, opts) => {
       const { dockerCredentialMain } = await import('./commands/docker-credential.js');
       process.exitCode = await dockerCredentialMain([action], opts);
+    });
+
+  program
+    .command('completion')
+    .description('print a completion script for bash, zsh or fish (commands, flags and profile names)')
+    .addArgument(new Argument('[shell]', 'the shell').choices(['bash', 'zsh', 'fish']))
+    .option('--profiles', "list the config's profile names, one per line (what the scripts call)")
+    .option('--config <path>', 'config file (default $XDG_CONFIG_HOME/tokensmith/config.toml)')
+    .action(async (shell, opts, cmd: Command) => {
+      const { completionCommand } = await import('./commands/completion.js');
+      await completionCommand(shell, opts, cmd.parent ?? cmd);
     });
 }

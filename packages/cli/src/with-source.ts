@@ -18,13 +18,19 @@ export interface WithSourceOptions {
  * can answer (no terminal, `CI`, kubectl non-interactive; see person.ts).
  */
 export async function withSource<T>(
-  flags: SourceFlags,
+  flags: SourceFlags & { browserCommand?: string },
   body: (source: CliSource) => Promise<T>,
   options: WithSourceOptions = {},
 ): Promise<T> {
   const screen = deviceScreen();
   const noPerson = options.mayWait ? undefined : noPersonReason({ interactive: options.interactive });
-  const source = await openCliSource(flags, { ...screen, noPerson });
+  // `--browser-command` replaces $BROWSER; without it the library's opener reads $BROWSER itself.
+  const command = flags.browserCommand;
+  const openBrowser = command
+    ? async (url: string) =>
+        (await import('tokensmith/internal/oauth2/open-browser.js')).openBrowserOrPrint(url, { command })
+    : undefined;
+  const source = await openCliSource(flags, { ...screen, noPerson, openBrowser });
   let ok = false;
   try {
     const result = await body(source);
@@ -43,7 +49,10 @@ export async function withSource<T>(
  * {@link withSource} for `login`, the one command that waits for a person's device or browser login
  * even without a terminal (a script may run it for its user, who approves on another device).
  */
-export function withLoginSource<T>(flags: SourceFlags, body: (source: CliSource) => Promise<T>): Promise<T> {
+export function withLoginSource<T>(
+  flags: SourceFlags & { browserCommand?: string },
+  body: (source: CliSource) => Promise<T>,
+): Promise<T> {
   return withSource(flags, body, { mayWait: true });
 }
 

@@ -18,8 +18,10 @@ import {
   missingGrantOptions,
   unknownGrant,
 } from 'tokensmith/internal/oauth2/grant-registry.js';
+import type { GrantSecrets } from 'tokensmith/internal/oauth2/load-grant.js';
 import { CLIENT_AUTH_METHODS, type OAuth2CommonOptions } from 'tokensmith/internal/oauth2/options.js';
 import { personGate } from '../person.js';
+import { lazyProvider, UNRESOLVED_SECRET } from './lazy-provider.js';
 import type { Profile } from './profiles.js';
 import { isSecretRef, resolveSecretRef } from './secret-ref.js';
 import { userFileCache } from './user-cache.js';
@@ -63,7 +65,10 @@ export function profileOfKey(key: string): string | undefined {
   return /^profile:([^|]*)\|/.exec(key)?.[1];
 }
 
-/** Build the credential source a profile describes. Secrets are resolved here, not before. */
+/**
+ * Build the credential source a profile describes. Secrets are resolved only when a credential must
+ * be obtained (a cache miss, a refresh, a revocation), never for a cached credential.
+ */
 export async function openProfile(
   profile: Profile,
   options: OpenProfileOptions = {},
@@ -123,42 +128,58 @@ async function buildProvider(
     case 'oauth2':
     case 'keycloak':
       return oauthProvider(profile, v, hooks);
-    case 'kaltura-app-token': {
-      const { appTokenSession, APP_TOKEN_HASH_TYPES } = await import(
-        'tokensmith/internal/kaltura/app-token-session.js'
-      );
-      const env = hooks.env ?? process.env;
-      return appTokenSession({
-        serviceUrl: v.str('service_url')!,
-        partnerId: v.num('partner_id')!,
-        appTokenId: v.str('app_token_id')!,
-        appToken: (await v.secret('app_token'))!,
-        hashType: v.oneOf('hash_type', APP_TOKEN_HASH_TYPES),
-        userId: v.str('user_id'),
-        type: v.sessionType(),
-        expiry: v.num('expiry'),
-        sessionPrivileges: v.str('privileges'),
-        ks: (await v.secret('ks')) ?? (env.KALTURA_SESSION || undefined),
-        allowInsecureHttp: v.bool('allow_insecure_http'),
-      });
-    }
+    case 'kaltura-app-token':
     case 'kaltura-admin': {
-      const { adminSession } = await import('tokensmith/internal/kaltura/admin-session.js');
-      return adminSession({
-        serviceUrl: v.str('service_url'),
-        partnerId: v.num('partner_id')!,
-        adminSecret: (await v.secret('admin_secret'))!,
-        userId: v.str('user_id'),
-        type: v.sessionType(),
-        expiry: v.num('expiry'),
-        privileges: v.str('privileges'),
-        local: v.bool('local'),
-        allowInsecureHttp: v.bool('allow_insecure_http'),
-      });
+      // Built twice: at once with placeholder secrets, for the cache key (which never depends on a
+      // secret's value), and for real only when a credential must be obtained.
+      const type = profile.type;
+      const placeholder = async (key: string) => (v.has(key) ? UNRESOLVED_SECRET : undefined);
+      const head = await kalturaProvider(type, v, hooks, placeholder);
+      return lazyProvider(head, () => kalturaProvider(type, v, hooks, (key) => v.secret(key)));
     }
     default:
       throw v.invalid('type', `profile type "${profile.type}" has no token provider`);
   }
+}
+
+/** The provider of a Kaltura profile, with its secrets read by `secret`. */
+async function kalturaProvider(
+  type: 'kaltura-app-token' | 'kaltura-admin',
+  v: ProfileValues,
+  hooks: OpenProfileOptions,
+  secret: (key: string) => Promise<string | undefined>,
+): Promise<Provider> {
+  if (type === 'kaltura-admin') {
+    const { adminSession } = await import('tokensmith/internal/kaltura/admin-session.js');
+    return adminSession({
+      serviceUrl: v.str('service_url'),
+      partnerId: v.num('partner_id')!,
+      adminSecret: (await secret('admin_secret'))!,
+      userId: v.str('user_id'),
+      type: v.sessionType(),
+      expiry: v.num('expiry'),
+      privileges: v.str('privileges'),
+      local: v.bool('local'),
+      allowInsecureHttp: v.bool('allow_insecure_http'),
+    });
+  }
+  const { appTokenSession, APP_TOKEN_HASH_TYPES } = await import(
+    'tokensmith/internal/kaltura/app-token-session.js'
+  );
+  const env = hooks.env ?? process.env;
+  return appTokenSession({
+    serviceUrl: v.str('service_url')!,
+    partnerId: v.num('partner_id')!,
+    appTokenId: v.str('app_token_id')!,
+    appToken: (await secret('app_token'))!,
+    hashType: v.oneOf('hash_type', APP_TOKEN_HASH_TYPES),
+    userId: v.str('user_id'),
+    type: v.sessionType(),
+    expiry: v.num('expiry'),
+    sessionPrivileges: v.str('privileges'),
+    ks: (await secret('ks')) ?? (env.KALTURA_SESSION || undefined),
+    allowInsecureHttp: v.bool('allow_insecure_http'),
+  });
 }
 
 /** Profile keys of the grant options a profile can set, by option name (the registry's vocabulary). */
@@ -183,13 +204,10 @@ async function oauthProvider(profile: Profile, v: ProfileValues, hooks: Interact
       throw v.invalid(key, `key "${key}" does not apply to grant "${grant}"`);
     }
   }
+  // Secrets are resolved on the first acquire, refresh or revoke, never on a cache hit.
   const extras: GrantExtras = {
     username: v.str('username'),
-    password: await v.secret('password'),
-    refreshToken: await v.secret('refresh_token'),
-    subjectToken: await v.secret('subject_token'),
     subjectTokenType: v.str('subject_token_type'),
-    actorToken: await v.secret('actor_token'),
     actorTokenType: v.str('actor_token_type'),
     requestedTokenType: v.str('requested_token_type'),
     redirectPort: v.num('redirect_port'),
@@ -198,7 +216,24 @@ async function oauthProvider(profile: Profile, v: ProfileValues, hooks: Interact
     onEnd: hooks.onDeviceEnd,
     openBrowser: hooks.openBrowser,
   };
-  const missing = missingGrantOptions(grant, extras).map((option) => GRANT_KEYS.get(option) ?? option);
+  const secrets = async (): Promise<GrantSecrets> => ({
+    clientSecret: await v.secret('client_secret'),
+    extras: {
+      password: await v.secret('password'),
+      refreshToken: await v.secret('refresh_token'),
+      subjectToken: await v.secret('subject_token'),
+      actorToken: await v.secret('actor_token'),
+    },
+  });
+  // What the grant needs is checked now, on the written values: a reference counts as given.
+  const written: GrantExtras = {
+    ...extras,
+    password: v.str('password'),
+    refreshToken: v.str('refresh_token'),
+    subjectToken: v.str('subject_token'),
+    actorToken: v.str('actor_token'),
+  };
+  const missing = missingGrantOptions(grant, written).map((option) => GRANT_KEYS.get(option) ?? option);
   if (missing[0]) throw v.invalid(missing[0], `grant "${grant}" needs ${missing.join(' and ')}`);
   const tokenEndpoint = v.str('token_endpoint');
   let issuer = v.str('issuer');
@@ -212,7 +247,6 @@ async function oauthProvider(profile: Profile, v: ProfileValues, hooks: Interact
     tokenEndpoint,
     revocationEndpoint: v.str('revocation_endpoint'),
     clientId: v.str('client_id')!,
-    clientSecret: await v.secret('client_secret'),
     clientAuth: v.oneOf('client_auth', CLIENT_AUTH_METHODS),
     scope: v.str('scope'),
     audience: v.str('audience'),
@@ -221,7 +255,7 @@ async function oauthProvider(profile: Profile, v: ProfileValues, hooks: Interact
   };
   // The grant's module is imported only when a credential must be obtained, not on a cache hit.
   const { lazyGrantProvider } = await import('tokensmith/internal/oauth2/load-grant.js');
-  return personGate(lazyGrantProvider(grant, common, extras), grant, hooks.noPerson);
+  return personGate(lazyGrantProvider(grant, common, extras, secrets), grant, hooks.noPerson);
 }
 
 /** Typed reads of a validated profile's values, with file:line in every error. */

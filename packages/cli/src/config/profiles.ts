@@ -1,5 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { homedir } from 'node:os';
+import { posix, win32 } from 'node:path';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { TokensmithError } from 'tokensmith/internal/core/errors.js';
 import { registerSecret } from 'tokensmith/internal/core/redact.js';
@@ -129,10 +130,51 @@ export interface Config {
   profiles: Record<string, Profile>;
 }
 
-/** `$XDG_CONFIG_HOME/tokensmith/config.toml` (or `~/.config/...`). */
-export function defaultConfigPath(env: NodeJS.ProcessEnv = process.env): string {
-  const base = env.XDG_CONFIG_HOME || join(env.HOME ?? '.', '.config');
-  return join(base, 'tokensmith', 'config.toml');
+/** What {@link defaultConfigPath} reads; each part defaults to this process's. */
+export interface ConfigPathEnvironment {
+  env?: NodeJS.ProcessEnv;
+  platform?: NodeJS.Platform;
+  /** The user's home folder (default `os.homedir()`, which asks the system when HOME is unset). */
+  home?: string;
+}
+
+/**
+ * The config file when `--config` is not given: `$XDG_CONFIG_HOME/tokensmith/config.toml` when that
+ * variable is an absolute path (the XDG spec calls a relative one invalid), else
+ * `$HOME/.config/tokensmith/config.toml`. Without HOME (usual on Windows), the platform's config
+ * folder: `%APPDATA%\tokensmith` (Windows), `~/Library/Application Support/tokensmith` (macOS),
+ * `~/.config/tokensmith` (others), from the system's idea of the home folder. Never a path relative
+ * to the current folder: without any home this is `ERR_CONFIG_INVALID`.
+ */
+export function defaultConfigPath(environment: ConfigPathEnvironment = {}): string {
+  const env = environment.env ?? process.env;
+  const platform = environment.platform ?? process.platform;
+  const path = platform === 'win32' ? win32 : posix;
+  const absolute = (dir: string | undefined) => (dir && path.isAbsolute(dir) ? dir : undefined);
+  const file = (dir: string) => path.join(dir, 'tokensmith', 'config.toml');
+  const xdg = absolute(env.XDG_CONFIG_HOME);
+  if (xdg) return file(xdg);
+  const envHome = absolute(env.HOME);
+  if (envHome) return file(path.join(envHome, '.config'));
+  if (platform === 'win32' && absolute(env.APPDATA)) return file(env.APPDATA!);
+  const home = absolute(environment.home ?? systemHome());
+  if (!home) {
+    throw invalid(
+      'cannot find a config folder (no home folder): set XDG_CONFIG_HOME or HOME, or give --config',
+    );
+  }
+  if (platform === 'win32') return file(path.join(home, 'AppData', 'Roaming'));
+  if (platform === 'darwin') return file(path.join(home, 'Library', 'Application Support'));
+  return file(path.join(home, '.config'));
+}
+
+/** `os.homedir()`, or undefined when the system knows no home for this user (it then throws). */
+function systemHome(): string | undefined {
+  try {
+    return homedir();
+  } catch {
+    return undefined;
+  }
 }
 
 function invalid(message: string, field?: string): TokensmithError {
@@ -281,7 +323,8 @@ function keyLines(text: string): Map<string, number> {
   let table = '';
   text.split(/\r?\n/).forEach((raw, i) => {
     const line = raw.trim();
-    const header = /^\[\s*([^\]]+?)\s*\]$/.exec(line);
+    // A header may carry a comment: `[profiles.crm]   # Keycloak`, as in the README.
+    const header = /^\[\s*([^\]]+?)\s*\]\s*(?:#.*)?$/.exec(line);
     if (header) {
       table = header[1]!.replace(/"/g, '').replace(/\s*\.\s*/g, '.');
       const dot = table.lastIndexOf('.');

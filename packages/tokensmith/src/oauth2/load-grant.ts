@@ -24,21 +24,30 @@ export async function loadGrant<G extends GrantName>(grant: G): Promise<GrantFac
   return GRANTS[grant].load();
 }
 
+/** Secrets a lazy grant provider resolves only when it must talk to the server. */
+export interface GrantSecrets {
+  /** The client secret, merged into the common options. */
+  clientSecret?: string;
+  /** Secret grant options (password, refresh token, subject or actor token), merged into `extras`. */
+  extras?: GrantExtras;
+}
+
 /**
  * A provider of the grant named `grant` (a user's string: an unknown name is `ERR_CONFIG_INVALID`,
  * as is a missing option the grant needs). Its cache key is known at once; the grant's module is
  * imported on the first `acquire`, `refresh` or `revoke`.
+ *
+ * With `secrets`, the secrets are resolved then too (once), so a cache hit runs no secret command
+ * and reads no keyring; `common` and `extras` then hold none, and the needed-options check waits for
+ * them. The cache key never depends on a secret.
  */
 export function lazyGrantProvider(
   grant: string,
   common: OAuth2CommonOptions,
   extras: GrantExtras = {},
+  secrets?: () => Promise<GrantSecrets>,
 ): OAuth2Provider {
-  return lazy(grantName(grant), common, extras);
-}
-
-function lazy<G extends GrantName>(grant: G, common: OAuth2CommonOptions, extras: GrantExtras) {
-  return new LazyGrantProvider(grant, grantOptions(grant, common, extras));
+  return new LazyGrantProvider(grantName(grant), common, extras, secrets);
 }
 
 /**
@@ -48,17 +57,34 @@ function lazy<G extends GrantName>(grant: G, common: OAuth2CommonOptions, extras
 class LazyGrantProvider<G extends GrantName> extends OAuth2Provider {
   readonly grant: G;
   readonly interactive: boolean;
-  readonly #options: GrantOptions[G];
+  readonly #options: () => Promise<GrantOptions[G]>;
   readonly #user: string | undefined;
   #provider: Promise<OAuth2Provider> | undefined;
 
-  constructor(grant: G, options: GrantOptions[G]) {
-    super(options);
+  constructor(
+    grant: G,
+    common: OAuth2CommonOptions,
+    extras: GrantExtras,
+    secrets: (() => Promise<GrantSecrets>) | undefined,
+  ) {
+    super(common);
     const entry = GRANTS[grant];
     this.grant = grant;
     this.interactive = entry.interactive;
-    this.#options = options;
-    this.#user = entry.user?.(options);
+    if (secrets) {
+      // The user is a plain option (a username), never a secret: the options so far name it.
+      this.#user = entry.user?.({ ...common, ...extras } as unknown as GrantOptions[G]);
+      this.#options = async () => {
+        const s = await secrets();
+        const merged = s.clientSecret === undefined ? common : { ...common, clientSecret: s.clientSecret };
+        return grantOptions(grant, merged, { ...extras, ...s.extras });
+      };
+    } else {
+      // Checked at once: a missing option is the caller's mistake, reported where it was made.
+      const options = grantOptions(grant, common, extras);
+      this.#user = entry.user?.(options);
+      this.#options = async () => options;
+    }
   }
 
   protected override get user(): string | undefined {
@@ -81,14 +107,13 @@ class LazyGrantProvider<G extends GrantName> extends OAuth2Provider {
   }
 
   #loaded(): Promise<OAuth2Provider> {
-    this.#provider ??= loadGrant(this.grant).then(
-      (make) => make(this.#options),
-      (err: unknown) => {
-        // A failed import may succeed later (a file being replaced): do not keep the failure.
+    this.#provider ??= Promise.all([loadGrant(this.grant), this.#options()])
+      .then(([make, options]) => make(options))
+      .catch((err: unknown) => {
+        // A failed import or secret may succeed later (a file being replaced): do not keep the failure.
         this.#provider = undefined;
         throw err;
-      },
-    );
+      });
     return this.#provider;
   }
 }
