@@ -76,6 +76,23 @@ export function json(body: unknown, status = 200, headers: Record<string, string
   return { status, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) };
 }
 
+/**
+ * Serve an OpenID discovery document naming `server` as the issuer, with its token endpoint at
+ * `/token`, and the other fields given as paths on the server (`{ jwks_uri: '/jwks' }`) or values.
+ */
+export function serveDiscovery(server: HostileServer, fields: Record<string, unknown> = {}): void {
+  const resolved = Object.fromEntries(
+    Object.entries(fields).map(([k, v]) => [
+      k,
+      typeof v === 'string' && v.startsWith('/') ? server.url(v) : v,
+    ]),
+  );
+  server.on(
+    '/.well-known/openid-configuration',
+    json({ issuer: server.origin, token_endpoint: server.url('/token'), ...resolved }),
+  );
+}
+
 /** A body of `bytes` bytes, streamed in 64 KiB chunks. */
 export function huge(bytes: number, declareLength = false): Reply {
   return {

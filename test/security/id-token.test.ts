@@ -5,7 +5,7 @@ import type { TokensmithError } from 'tokensmith/internal/core/errors.js';
 import { configureLogging } from 'tokensmith/internal/core/log.js';
 import { TokenManager } from 'tokensmith/internal/core/manager.js';
 import * as oauth2 from 'tokensmith/internal/oauth2/index.js';
-import { type HostileServer, json, startHostileServer } from './hostile-server.js';
+import { type HostileServer, json, serveDiscovery, startHostileServer } from './hostile-server.js';
 
 /**
  * Issue #11 item 10: ID tokens are verified (signature, `iss`, `aud`, `exp`, `nonce`) and the key set
@@ -49,16 +49,11 @@ describe('ID token verification against a hostile token endpoint', () => {
     configureLogging({ level: 'silent' });
     [keyA, keyB, attackerKey] = await Promise.all([newKey('key-a'), newKey('key-b'), newKey('key-a')]);
     server = await startHostileServer();
-    server.on(
-      '/.well-known/openid-configuration',
-      json({
-        issuer: server.origin,
-        token_endpoint: server.url('/token'),
-        authorization_endpoint: server.url('/authorize'),
-        jwks_uri: server.url('/jwks'),
-        id_token_signing_alg_values_supported: [ALG],
-      }),
-    );
+    serveDiscovery(server, {
+      authorization_endpoint: '/authorize',
+      jwks_uri: '/jwks',
+      id_token_signing_alg_values_supported: [ALG],
+    });
     server.on('/jwks', () => json({ keys: published.map((k) => k.publicJwk) }));
     server.on('/token', async () => {
       issued++;

@@ -15,7 +15,7 @@ import { terminalSafe } from 'tokensmith/internal/core/terminal-text.js';
 import * as kaltura from 'tokensmith/internal/kaltura/index.js';
 import * as oauth2 from 'tokensmith/internal/oauth2/index.js';
 import { runCli } from '../helpers/cli.js';
-import { type HostileServer, json, startHostileServer } from './hostile-server.js';
+import { type HostileServer, json, serveDiscovery, startHostileServer } from './hostile-server.js';
 
 /** Clear screen, home, set the window title, red text, an 8-bit CSI, a forged line, a bidi override. */
 const HOSTILE =
@@ -148,18 +148,12 @@ describe('server text is terminal-safe: device login', () => {
   const CODE = 'WDJB\u001b[8m-MJHT\u001b[0m\r\n';
   before(async () => {
     server = await startHostileServer();
-    const issuer = server.origin;
-    server.on(
-      '/.well-known/openid-configuration',
-      json({
-        issuer,
-        token_endpoint: `${issuer}/token`,
-        device_authorization_endpoint: `${issuer}/device`,
-        response_types_supported: ['code'],
-        subject_types_supported: ['public'],
-        id_token_signing_alg_values_supported: ['RS256'],
-      }),
-    );
+    serveDiscovery(server, {
+      device_authorization_endpoint: '/device',
+      response_types_supported: ['code'],
+      subject_types_supported: ['public'],
+      id_token_signing_alg_values_supported: ['RS256'],
+    });
     server.on(
       '/device',
       json({

@@ -18,7 +18,7 @@ import { TokenManager } from 'tokensmith/internal/core/manager.js';
 import * as kaltura from 'tokensmith/internal/kaltura/index.js';
 import * as oauth2 from 'tokensmith/internal/oauth2/index.js';
 import { runCli } from '../helpers/cli.js';
-import { type HostileServer, json, startHostileServer } from './hostile-server.js';
+import { type HostileServer, json, serveDiscovery, startHostileServer } from './hostile-server.js';
 
 /** The documented maximum lifetime: 10 years of 365 days. */
 const MAX_LIFETIME_S = 10 * 365 * 24 * 3600;
@@ -185,18 +185,12 @@ describe('time bounds: device login polling', () => {
   };
   before(async () => {
     server = await startHostileServer();
-    const issuer = server.origin;
-    server.on(
-      '/.well-known/openid-configuration',
-      json({
-        issuer,
-        token_endpoint: `${issuer}/token`,
-        device_authorization_endpoint: `${issuer}/device`,
-        response_types_supported: ['code'],
-        subject_types_supported: ['public'],
-        id_token_signing_alg_values_supported: ['RS256'],
-      }),
-    );
+    serveDiscovery(server, {
+      device_authorization_endpoint: '/device',
+      response_types_supported: ['code'],
+      subject_types_supported: ['public'],
+      id_token_signing_alg_values_supported: ['RS256'],
+    });
     server.on('/token', () => {
       polls++;
       return json({ error: 'authorization_pending' }, 400);

@@ -4,7 +4,12 @@ import { oidcSteps } from '@tokensmith/cli/internal/demo/oidc-steps.js';
 import { type OidcEmulator, startOidcEmulator } from '@tokensmith/emulators/internal/oidc/server.js';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { configureLogging } from 'tokensmith/internal/core/log.js';
-import { type HostileServer, json, startHostileServer } from '../../../../test/security/hostile-server.js';
+import {
+  type HostileServer,
+  json,
+  serveDiscovery,
+  startHostileServer,
+} from '../../../../test/security/hostile-server.js';
 
 const STEP = 'OAuth2 password (Keycloak style)';
 const CLIENT = 'demo-client';
@@ -26,14 +31,7 @@ async function forgingIssuer(options: { publishJwks?: boolean } = {}) {
   const other = await generateKeyPair('RS256');
   const server = await startHostileServer();
   const issuer = server.origin;
-  server.on(
-    '/.well-known/openid-configuration',
-    json({
-      issuer,
-      token_endpoint: `${issuer}/token`,
-      ...(options.publishJwks ? { jwks_uri: `${issuer}/jwks` } : {}),
-    }),
-  );
+  serveDiscovery(server, options.publishJwks ? { jwks_uri: '/jwks' } : {});
   // The published key is not the signing key: a verifier that checks anything must refuse.
   server.on('/jwks', json({ keys: [{ ...(await exportJWK(other.publicKey)), kid: 'k1', alg: 'RS256' }] }));
   server.on('/token', async () =>

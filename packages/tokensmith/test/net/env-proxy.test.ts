@@ -18,6 +18,7 @@ import { emulator as kalturaEmulator } from '../../../../test/helpers/kaltura.js
 import {
   type HostileServer,
   json,
+  serveDiscovery,
   startHostileServer,
   testTls,
 } from '../../../../test/security/hostile-server.js';
@@ -54,15 +55,7 @@ describe('outbound proxy from the environment', () => {
     const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
     proxy = await startForwardProxy();
     server = await startHostileServer();
-    server.on(
-      '/.well-known/openid-configuration',
-      json({
-        issuer: server.origin,
-        token_endpoint: server.url('/token'),
-        jwks_uri: server.url('/jwks'),
-        id_token_signing_alg_values_supported: ['ES256'],
-      }),
-    );
+    serveDiscovery(server, { jwks_uri: '/jwks', id_token_signing_alg_values_supported: ['ES256'] });
     server.on('/jwks', json({ keys: [jwk] }));
     server.on('/token', async () => {
       const now = Math.floor(Date.now() / 1000);
