@@ -170,9 +170,20 @@ export function check(privileges: string | readonly Privilege[]): string[] {
   return warnings;
 }
 
-/** {@link check}, logging each warning at `warn` level on the `kaltura` logger; returns the warnings. */
+/** Warnings already logged in this process: a provider built again (a profile, a proxy) says each once. */
+const warned = new Set<string>();
+
+/**
+ * {@link check}, logging each warning at `warn` level on the `kaltura` logger, once per process for
+ * the same context and warning; returns the warnings.
+ */
 export function warnUnknown(privileges: string | readonly Privilege[], context: string): string[] {
   const warnings = check(privileges);
-  for (const w of warnings) log.warn(`${context}: ${w}`);
+  for (const w of warnings) {
+    const line = `${context}: ${w}`;
+    if (warned.has(line)) continue;
+    warned.add(line);
+    log.warn(line);
+  }
   return warnings;
 }

@@ -189,3 +189,20 @@ describe('audit rules', () => {
     assert.deepEqual(auditAppTokens([{ ...safe, hashType: 'SHA1' }], { now, minSeverity: 'medium' }), []);
   });
 });
+
+describe('warnUnknown', () => {
+  it('logs each warning once per process, however often the same privileges are checked', async () => {
+    const { configureLogging } = await import('tokensmith/internal/core/log.js');
+    const { warnUnknown } = await import('tokensmith/internal/kaltura/privileges.js');
+    const lines: string[] = [];
+    configureLogging({ level: 'warn', sink: (line) => lines.push(line) });
+    try {
+      for (let i = 0; i < 3; i++) {
+        assert.equal(warnUnknown('madeupprivilege:1', 'once-test').length, 1);
+      }
+      assert.equal(lines.filter((l) => l.includes('once-test') && l.includes('madeupprivilege')).length, 1);
+    } finally {
+      configureLogging({ level: 'silent', sink: (line) => process.stderr.write(`${line}\n`) });
+    }
+  });
+});
