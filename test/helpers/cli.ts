@@ -95,3 +95,21 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRun
     child.stdin.end(options.input ?? '');
   });
 }
+
+/**
+ * `tokensmith token` with ad hoc flags for a client-credentials client at `tokenEndpoint`, its secret
+ * in the environment variable `secretEnv`; add further flags after it.
+ */
+export function adhocToken(tokenEndpoint: string, clientId: string, secretEnv = 'CS'): string[] {
+  return [
+    'token',
+    '--token-endpoint',
+    tokenEndpoint,
+    '--grant',
+    'client_credentials',
+    '--client-id',
+    clientId,
+    '--client-secret-env',
+    secretEnv,
+  ];
+}

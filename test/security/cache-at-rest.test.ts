@@ -21,7 +21,7 @@ import {
   resolveEncryptionKey,
 } from 'tokensmith/internal/cache/encryption.js';
 import { configureLogging } from 'tokensmith/internal/core/log.js';
-import { runCli } from '../helpers/cli.js';
+import { adhocToken, runCli } from '../helpers/cli.js';
 import { type HostileServer, json, startHostileServer } from './hostile-server.js';
 
 const NO_BUS = 'unix:path=/nonexistent/tokensmith-test-bus';
@@ -128,25 +128,14 @@ describe('the CLI file cache at rest (issue 11 item 12)', () => {
   after(() => server.close());
 
   const token = (cacheHome: string, env: Record<string, string> = {}) =>
-    runCli(
-      [
-        'token',
-        '--token-endpoint',
-        server.url('/token'),
-        '--client-id',
-        'at-rest',
-        '--client-secret-env',
-        'CS',
-      ],
-      {
-        env: {
-          CS: 'at-rest-client-secret',
-          XDG_CACHE_HOME: cacheHome,
-          DBUS_SESSION_BUS_ADDRESS: NO_BUS,
-          ...env,
-        },
+    runCli(adhocToken(server.url('/token'), 'at-rest'), {
+      env: {
+        CS: 'at-rest-client-secret',
+        XDG_CACHE_HOME: cacheHome,
+        DBUS_SESSION_BUS_ADDRESS: NO_BUS,
+        ...env,
       },
-    );
+    });
   const entries = (dir: string) => readdirSync(dir).filter((n) => /^[0-9a-f]{64}\.json$/.test(n));
 
   it('without a key or keyring: plain entries, announced on the first run only', async () => {

@@ -15,7 +15,7 @@ import type { Provider } from 'tokensmith/internal/core/provider.js';
 import { REDACTED, redact } from 'tokensmith/internal/core/redact.js';
 import { HEALTH_PATH } from 'tokensmith/internal/proxy/health.js';
 import { start as startProxy } from 'tokensmith/internal/proxy/server.js';
-import { runCli } from '../helpers/cli.js';
+import { adhocToken, runCli } from '../helpers/cli.js';
 import { type HostileServer, json, startHostileServer } from './hostile-server.js';
 
 const here = fileURLToPath(import.meta.url);
@@ -108,16 +108,7 @@ describe('CLI exit codes follow the README (issue 11 item 13)', () => {
   });
   after(() => server.close());
 
-  const adhoc = (endpoint: string) => [
-    'token',
-    '--no-cache',
-    '--token-endpoint',
-    endpoint,
-    '--client-id',
-    'c',
-    '--client-secret-env',
-    'CS',
-  ];
+  const adhoc = (endpoint: string) => [...adhocToken(endpoint, 'c'), '--no-cache'];
 
   it('ERR_INSECURE_HTTP is a configuration error: exit 2, nothing sent', async () => {
     // `.invalid` never resolves (RFC 6761), and the URL is refused before any lookup.

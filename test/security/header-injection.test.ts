@@ -15,7 +15,7 @@ import { isTokensmithError, type TokensmithError } from 'tokensmith/internal/cor
 import { TokenManager } from 'tokensmith/internal/core/manager.js';
 import * as kaltura from 'tokensmith/internal/kaltura/index.js';
 import * as oauth2 from 'tokensmith/internal/oauth2/index.js';
-import { runCli } from '../helpers/cli.js';
+import { adhocToken, runCli } from '../helpers/cli.js';
 import { type HostileServer, json, startHostileServer } from './hostile-server.js';
 
 const INJECTED = 'abc\r\nX-Injected: yes';
@@ -229,17 +229,7 @@ describe('header-safe token values: CLI', () => {
   });
   after(() => server.close());
 
-  const adhoc = (clientId: string) => [
-    'token',
-    '--token-endpoint',
-    server.url('/token'),
-    '--grant',
-    'client_credentials',
-    '--client-id',
-    clientId,
-    '--client-secret-env',
-    'CS',
-  ];
+  const adhoc = (clientId: string) => adhocToken(server.url('/token'), clientId);
 
   for (const format of ['header', 'raw', 'env', 'json', 'exec-credential']) {
     it(`token --format ${format} prints nothing and fails with ERR_RESPONSE_INVALID_FIELD`, async () => {

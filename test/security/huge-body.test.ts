@@ -10,7 +10,7 @@ import { configureLogging } from 'tokensmith/internal/core/log.js';
 import { TokenManager } from 'tokensmith/internal/core/manager.js';
 import { adminSession } from 'tokensmith/internal/kaltura/admin-session.js';
 import { clientCredentials } from 'tokensmith/internal/oauth2/grants/client-credentials.js';
-import { runCli } from '../helpers/cli.js';
+import { adhocToken, runCli } from '../helpers/cli.js';
 import { type HostileServer, huge, type Reply, startHostileServer } from './hostile-server.js';
 
 const HUGE = 200 * 1024 * 1024;
@@ -98,20 +98,9 @@ describe('huge answers at debug level (issue 11 item 4)', () => {
   it('CLI token --verbose: exit 1 with ERR_RESPONSE_TOO_LARGE, stream cancelled early', async () => {
     const { reply, ended } = hugeAnswer();
     server.on('/token', reply);
-    const run = await runCli(
-      [
-        'token',
-        '--verbose',
-        '--no-cache',
-        '--token-endpoint',
-        server.url('/token'),
-        '--client-id',
-        'c',
-        '--client-secret-env',
-        'CS',
-      ],
-      { env: { CS: 'huge-cs-0004' } },
-    );
+    const run = await runCli([...adhocToken(server.url('/token'), 'c'), '--verbose', '--no-cache'], {
+      env: { CS: 'huge-cs-0004' },
+    });
     assert.equal(run.code, 1, run.stderr);
     assert.match(run.stderr, /tokensmith: ERR_RESPONSE_TOO_LARGE: /);
     assert.equal(run.stdout, '');

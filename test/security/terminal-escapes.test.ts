@@ -9,12 +9,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { isTokensmithError, type TokensmithError } from 'tokensmith/internal/core/errors.js';
 import { TokenManager } from 'tokensmith/internal/core/manager.js';
 import { terminalSafe } from 'tokensmith/internal/core/terminal-text.js';
 import * as kaltura from 'tokensmith/internal/kaltura/index.js';
 import * as oauth2 from 'tokensmith/internal/oauth2/index.js';
-import { runCli } from '../helpers/cli.js';
+import { adhocToken, runCli } from '../helpers/cli.js';
+import { rejection } from '../helpers/rejection.js';
 import { type HostileServer, json, serveDiscovery, startHostileServer } from './hostile-server.js';
 
 /** Clear screen, home, set the window title, red text, an 8-bit CSI, a forged line, a bidi override. */
@@ -33,15 +33,6 @@ function assertTerminalSafe(text: string, label: string): void {
     null,
     `${label} contains U+${m?.[0].codePointAt(0)?.toString(16).padStart(4, '0')}: ${JSON.stringify(text)}`,
   );
-}
-
-async function rejection(promise: Promise<unknown>): Promise<TokensmithError> {
-  const err = await promise.then(
-    () => assert.fail('expected a rejection'),
-    (e: unknown) => e,
-  );
-  assert.ok(isTokensmithError(err), String(err));
-  return err;
 }
 
 describe('server text is terminal-safe: OAuth errors', () => {
@@ -87,20 +78,7 @@ describe('server text is terminal-safe: OAuth errors', () => {
 
   it('the CLI prints the error without escapes, on one line per fact', async () => {
     server.on('/token', json({ error: 'invalid_client', error_description: HOSTILE }, 401));
-    const run = await runCli(
-      [
-        'token',
-        '--token-endpoint',
-        server.url('/token'),
-        '--grant',
-        'client_credentials',
-        '--client-id',
-        'cli',
-        '--client-secret-env',
-        'CS',
-      ],
-      { env },
-    );
+    const run = await runCli(adhocToken(server.url('/token'), 'cli'), { env });
     assert.equal(run.code, 1, run.stderr);
     assert.equal(run.stdout, '');
     assertTerminalSafe(run.stderr, 'stderr');

@@ -13,25 +13,17 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { describeExpiry, formatDuration } from '@tokensmith/cli/internal/human-time.js';
 import { FileCache } from 'tokensmith/internal/cache/file.js';
 import { Credential } from 'tokensmith/internal/core/credential.js';
-import { isTokensmithError, type TokensmithError } from 'tokensmith/internal/core/errors.js';
+import { isTokensmithError } from 'tokensmith/internal/core/errors.js';
 import { TokenManager } from 'tokensmith/internal/core/manager.js';
 import * as kaltura from 'tokensmith/internal/kaltura/index.js';
 import * as oauth2 from 'tokensmith/internal/oauth2/index.js';
-import { runCli } from '../helpers/cli.js';
+import { adhocToken, runCli } from '../helpers/cli.js';
+import { rejection } from '../helpers/rejection.js';
 import { type HostileServer, json, serveDiscovery, startHostileServer } from './hostile-server.js';
 
 /** The documented maximum lifetime: 10 years of 365 days. */
 const MAX_LIFETIME_S = 10 * 365 * 24 * 3600;
 const MAX_LIFETIME_MS = MAX_LIFETIME_S * 1000;
-
-async function rejection(promise: Promise<unknown>): Promise<TokensmithError> {
-  const err = await promise.then(
-    () => assert.fail('expected a rejection'),
-    (e: unknown) => e,
-  );
-  assert.ok(isTokensmithError(err), String(err));
-  return err;
-}
 
 /** An unsigned JWT with these claims (header `alg: none`). */
 function jwt(claims: Record<string, unknown>): string {
@@ -262,21 +254,7 @@ describe('time bounds: CLI', () => {
   after(() => server.close());
 
   const token = (clientId: string, ...more: string[]) =>
-    runCli(
-      [
-        'token',
-        '--token-endpoint',
-        server.url('/token'),
-        '--grant',
-        'client_credentials',
-        '--client-id',
-        clientId,
-        '--client-secret-env',
-        'CS',
-        ...more,
-      ],
-      { env },
-    );
+    runCli([...adhocToken(server.url('/token'), clientId), ...more], { env });
   const status = async () => {
     const run = await runCli(['status', '--json'], { env });
     assert.equal(run.code, 0, run.stderr);
