@@ -47,7 +47,7 @@ const NEEDS = [
   { pkg: 'curl', why: 'the shell test sends $(tokensmith token) with it', present: () => onPath('curl') },
   {
     pkg: 'openssl',
-    why: 'the security tests make their test certificate with it',
+    why: 'the security and TLS tests make their test certificates and CAs with it',
     present: () => onPath('openssl'),
   },
   {
@@ -59,6 +59,11 @@ const NEEDS = [
     pkg: 'kubernetes-client',
     why: 'the kubectl test runs kubectl with tokensmith as its exec credential plugin',
     present: () => onPath('kubectl'),
+  },
+  {
+    pkg: 'nginx',
+    why: 'npm run bench proxy measures the proxy next to it (one worker, proxy_pass)',
+    present: () => executable('/usr/sbin/nginx') || onPath('nginx'),
   },
 ];
 

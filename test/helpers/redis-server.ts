@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -8,7 +8,24 @@ import { delimiter, join } from 'node:path';
 export interface RedisServer {
   url: string;
   port: number;
+  /** Its working folder (removed by stop()). */
+  dir: string;
+  /** The process, e.g. to SIGKILL it in a failover test. */
+  child: ChildProcess;
   stop(): Promise<void>;
+}
+
+/** How to start a {@link startRedisServer}. */
+export interface RedisServerOptions {
+  /** Restart a server where an earlier one ran (outage tests). */
+  port?: number;
+  /** More arguments (`--cluster-enabled yes`, `--replicaof ...`). */
+  args?: string[];
+  /**
+   * Write this configuration file into the working folder and start with it plus `--sentinel`
+   * (a sentinel rewrites its file, so each has its own). `{port}` and `{dir}` are filled in.
+   */
+  sentinelConfig?: string;
 }
 
 /** Absolute path of `redis-server` on PATH (or /usr/bin, /usr/local/bin), or undefined. */
@@ -50,7 +67,7 @@ export async function freePort(): Promise<number> {
  * Start `redis-server --port <free> --bind 127.0.0.1 --save '' --appendonly no` and wait until it
  * answers PING. `port` restarts a server where an earlier one ran (outage tests).
  */
-export async function startRedisServer(options: { port?: number } = {}): Promise<RedisServer> {
+export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
   const binary = findRedisServer();
   // The Redis tests then fail, naming what to install; they never pass without running.
   if (!binary) throw new Error(REDIS_INSTALL_HINT);
@@ -58,11 +75,36 @@ export async function startRedisServer(options: { port?: number } = {}): Promise
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = options.port ?? (await freePort());
     const dir = mkdtempSync(join(tmpdir(), 'tokensmith-redis-'));
-    const child = spawn(
-      binary,
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    const args = [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      dir,
+    ];
+    if (options.sentinelConfig !== undefined) {
+      const file = join(dir, 'sentinel.conf');
+      writeFileSync(file, options.sentinelConfig.replaceAll('{port}', String(port)).replaceAll('{dir}', dir));
+      // A sentinel takes its file first and only the options a sentinel knows.
+      args.splice(
+        0,
+        args.length,
+        file,
+        '--sentinel',
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        dir,
+      );
+    }
+    const child = spawn(binary, [...args, ...(options.args ?? [])], { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout?.on('data', (d: Buffer) => {
       output += d.toString();
@@ -77,6 +119,8 @@ export async function startRedisServer(options: { port?: number } = {}): Promise
       return {
         url: `redis://127.0.0.1:${port}`,
         port,
+        dir,
+        child,
         stop: async () => {
           process.removeListener('exit', killOnExit);
           await stopChild(child);

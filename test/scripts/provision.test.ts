@@ -23,7 +23,7 @@ describe('scripts/provision.js (the first step of npm test)', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.equal(
       r.stderr,
-      'test prerequisites present: chromium, redis-server, curl, openssl, git, kubernetes-client\n',
+      'test prerequisites present: chromium, redis-server, curl, openssl, git, kubernetes-client, nginx\n',
     );
   });
 
@@ -31,7 +31,8 @@ describe('scripts/provision.js (the first step of npm test)', () => {
     // An empty PATH: no apt-get, and none of the programs looked up on PATH.
     const r = provision({
       PATH: mkdtempSync(join(tmpdir(), 'tokensmith-empty-path-')),
-      TOKENSMITH_PROVISION_MISSING: 'chromium',
+      // Both are looked up at an absolute path as well, so an empty PATH alone does not hide them.
+      TOKENSMITH_PROVISION_MISSING: 'chromium,nginx',
     });
     assert.equal(r.code, 1);
     assert.match(
@@ -40,7 +41,7 @@ describe('scripts/provision.js (the first step of npm test)', () => {
     );
     assert.match(
       r.stderr,
-      /\n {2}sudo apt-get install -y chromium redis-server curl openssl git kubernetes-client\n/,
+      /\n {2}sudo apt-get install -y chromium redis-server curl openssl git kubernetes-client nginx\n/,
     );
     assert.doesNotMatch(r.stderr, /apt-get update/);
   });

@@ -1,14 +1,22 @@
 import type { Provider } from 'tokensmith/internal/core/provider.js';
+import { registerSecret } from 'tokensmith/internal/core/redact.js';
+import type { TlsOptions } from 'tokensmith/internal/core/tls.js';
 import {
   defaultGrant,
   type GrantExtras,
+  type GrantName,
   grantName,
   grantNeeds,
   grantTakes,
 } from 'tokensmith/internal/oauth2/grant-registry.js';
 import { lazyGrantProvider } from 'tokensmith/internal/oauth2/load-grant.js';
-import { CLIENT_AUTH_METHODS, type OAuth2CommonOptions } from 'tokensmith/internal/oauth2/options.js';
+import {
+  CLIENT_AUTH_METHODS,
+  checkAuthorizationParams,
+  type OAuth2CommonOptions,
+} from 'tokensmith/internal/oauth2/options.js';
 import type { InteractiveHooks } from './config/build-source.js';
+import { readPemFile } from './config/tls-files.js';
 import { UsageError } from './io.js';
 import { personGate } from './person.js';
 import { secretFromEnv, secretFromStdin } from './secrets.js';
@@ -29,9 +37,25 @@ export interface AdhocOAuthFlags {
   refreshTokenStdin?: boolean;
   subjectTokenEnv?: string;
   subjectTokenStdin?: boolean;
+  /** `--subject-token-file PATH`: the token is the file's first line. */
+  subjectTokenFile?: string;
+  /** `--subject-token-profile NAME`: the token of that profile (of `--config`). */
+  subjectTokenProfile?: string;
+  /** `--config`, where `--subject-token-profile` finds its profile. */
+  config?: string;
   scope?: string;
   audience?: string;
+  caFile?: string;
+  clientCert?: string;
+  clientKey?: string;
+  privateKeyFile?: string;
+  /** `--resource`, repeatable. */
+  resource?: string[];
+  /** `--auth-param name=value`, repeatable. */
+  authParam?: string[];
   allowInsecureHttp?: boolean;
+  /** `--dpop`: DPoP-bound tokens (RFC 9449). */
+  dpop?: boolean;
 }
 
 /** A grant option the flags set as a plain value. */
@@ -76,8 +100,8 @@ const OPTION_FLAGS: readonly (PlainFlag | SecretFlag)[] = [
   },
   {
     option: 'subjectToken',
-    flags: '--subject-token-env or --subject-token-stdin',
-    given: (f) => !!(f.subjectTokenEnv || f.subjectTokenStdin),
+    flags: '--subject-token-env, --subject-token-stdin, --subject-token-file or --subject-token-profile',
+    given: (f) => !!(f.subjectTokenEnv || f.subjectTokenStdin || f.subjectTokenFile || f.subjectTokenProfile),
     what: 'subject token',
     env: (f) => f.subjectTokenEnv,
     stdin: (f) => !!f.subjectTokenStdin,
@@ -109,25 +133,103 @@ export async function providerFromFlags(f: AdhocOAuthFlags, hooks: InteractiveHo
   if ([f.clientSecretStdin, ...secrets.map((o) => o.stdin(f))].filter(Boolean).length > 1) {
     throw new UsageError('only one secret can come from stdin');
   }
+  const clientAuth = CLIENT_AUTH_METHODS.find((method) => method === f.clientAuth);
+  if (clientAuth === 'private_key_jwt' && !f.privateKeyFile) {
+    throw new UsageError('--client-auth private_key_jwt needs --private-key-file');
+  }
+  if (clientAuth?.endsWith('tls_client_auth') && !f.clientCert) {
+    throw new UsageError(`--client-auth ${clientAuth} needs --client-cert and --client-key`);
+  }
   const common: OAuth2CommonOptions = {
+    tls: await tlsFromFlags(f),
     issuer: f.issuer,
     tokenEndpoint: f.tokenEndpoint,
     clientId: f.clientId,
     clientSecret: await readSecret('client secret', f.clientSecretEnv, f.clientSecretStdin),
-    clientAuth: CLIENT_AUTH_METHODS.find((method) => method === f.clientAuth),
+    clientAuth,
+    privateKey: f.privateKeyFile ? await privateKeyFromFile(f.privateKeyFile) : undefined,
     scope: f.scope,
     audience: f.audience,
+    resource: f.resource?.length ? f.resource : undefined,
     allowInsecureHttp: f.allowInsecureHttp,
+    dpop: f.dpop,
   };
   const extras: GrantExtras = {
     username: f.username,
+    authorizationParams: authParams(grant, f.authParam),
     onPrompt: hooks.onDevicePrompt,
     onPending: hooks.onDevicePending,
     onEnd: hooks.onDeviceEnd,
     openBrowser: hooks.openBrowser,
   };
-  for (const o of secrets) extras[o.option] = await readSecret(o.what, o.env(f), o.stdin(f));
+  for (const o of secrets) {
+    // GrantExtras merges every grant's options; token_exchange's own type takes a function too.
+    extras[o.option] = (
+      o.option === 'subjectToken' ? await subjectToken(f) : await readSecret(o.what, o.env(f), o.stdin(f))
+    ) as string | undefined;
+  }
   return personGate(lazyGrantProvider(grant, common, extras), grant, hooks.noPerson);
+}
+
+/**
+ * The TLS settings of `--ca-file`, `--client-cert` and `--client-key` (PEM files, read now), or
+ * undefined without them.
+ */
+export async function tlsFromFlags(f: AdhocOAuthFlags): Promise<TlsOptions | undefined> {
+  if (!f.caFile && !f.clientCert && !f.clientKey) return undefined;
+  if (!f.clientCert !== !f.clientKey) throw new UsageError('--client-cert and --client-key go together');
+  const [ca, cert, key] = await Promise.all([
+    f.caFile ? readPemFile(f.caFile, 'CA bundle') : undefined,
+    f.clientCert ? readPemFile(f.clientCert, 'client certificate') : undefined,
+    f.clientKey ? readPemFile(f.clientKey, 'client key') : undefined,
+  ]);
+  return { ca, cert, key };
+}
+
+/**
+ * The token to exchange, from the one place the flags name: a variable, stdin, a file (its first
+ * line) or another profile (obtained when the exchange runs).
+ */
+async function subjectToken(f: AdhocOAuthFlags): Promise<string | (() => Promise<string>) | undefined> {
+  const given = [f.subjectTokenEnv, f.subjectTokenStdin, f.subjectTokenFile, f.subjectTokenProfile];
+  if (given.filter(Boolean).length > 1) {
+    throw new UsageError(
+      'give one of --subject-token-env, --subject-token-stdin, --subject-token-file and --subject-token-profile',
+    );
+  }
+  if (f.subjectTokenProfile) {
+    const name = f.subjectTokenProfile;
+    const { profileToken } = await import('./config/profile-token.js');
+    return () => profileToken(name, { config: f.config, via: [] });
+  }
+  if (f.subjectTokenFile) {
+    const token = (await readPemFile(f.subjectTokenFile, 'subject token file')).split(/\r?\n/)[0]!.trim();
+    if (!token) throw new UsageError(`--subject-token-file ${f.subjectTokenFile} is empty`);
+    registerSecret(token);
+    return token;
+  }
+  return readSecret('subject token', f.subjectTokenEnv, f.subjectTokenStdin);
+}
+
+/** `--auth-param name=value` flags as parameters, for a grant that takes them (a browser login). */
+function authParams(grant: GrantName, flags: string[] | undefined): Record<string, string> | undefined {
+  if (!flags?.length) return undefined;
+  if (!grantTakes(grant, 'authorizationParams'))
+    throw new UsageError(`--grant ${grant} takes no --auth-param`);
+  const params: Record<string, string> = {};
+  for (const flag of flags) {
+    const eq = flag.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--auth-param must look like name=value (got "${flag.slice(0, 40)}")`);
+    params[flag.slice(0, eq)] = flag.slice(eq + 1);
+  }
+  checkAuthorizationParams(params);
+  return params;
+}
+
+/** The `--private-key-file` key (PEM or JWK), parsed. */
+async function privateKeyFromFile(path: string) {
+  const { parsePrivateKey } = await import('tokensmith/internal/oauth2/private-key.js');
+  return parsePrivateKey(await readPemFile(path, 'private key'));
 }
 
 /** A secret from standard input or from the named variable, or undefined when neither is asked for. */

@@ -28,7 +28,7 @@ export async function openCliSource(flags: SourceFlags, hooks: InteractiveHooks 
   const noCache = flags.cache === false ? new MemoryCache() : undefined;
   if (isAdhoc(flags)) {
     if (flags.profile) throw new UsageError('give --profile or --issuer/--token-endpoint, not both');
-    const [{ providerFromFlags }, { userFileCache }, { TokenManager }] = await Promise.all([
+    const [{ providerFromFlags, tlsFromFlags }, { userFileCache }, { TokenManager }] = await Promise.all([
       import('./adhoc-provider.js'),
       import('./config/user-cache.js'),
       import('tokensmith/internal/core/manager.js'),
@@ -36,7 +36,11 @@ export async function openCliSource(flags: SourceFlags, hooks: InteractiveHooks 
     const provider = await providerFromFlags(flags, hooks);
     const cache = noCache ?? userFileCache();
     const manager = new TokenManager(provider, { cache });
-    return { kind: 'manager', name: 'ad-hoc', manager, cache, close: async () => {} };
+    // The API gets the same CA and client certificate as the token endpoint (RFC 8705 bound tokens).
+    const tls = await tlsFromFlags(flags);
+    const fetch = tls ? (await import('tokensmith/internal/core/tls-lazy.js')).lazyTlsFetch(tls) : undefined;
+    const tlsOf = tls ? async () => tls : undefined;
+    return { kind: 'manager', name: 'ad-hoc', manager, cache, fetch, tls: tlsOf, close: async () => {} };
   }
   if (hasAdhocOnlyFlags(flags)) {
     throw new UsageError('--client-id, --grant and the other OAuth flags need --issuer or --token-endpoint');
@@ -61,6 +65,14 @@ function hasAdhocOnlyFlags(f: SourceFlags): boolean {
     f.refreshTokenStdin ||
     f.subjectTokenEnv ||
     f.subjectTokenStdin ||
-    f.scope
+    f.subjectTokenFile ||
+    f.subjectTokenProfile ||
+    f.scope ||
+    f.privateKeyFile ||
+    f.resource?.length ||
+    f.authParam?.length ||
+    f.caFile ||
+    f.clientCert ||
+    f.clientKey
   );
 }

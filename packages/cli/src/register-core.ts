@@ -32,6 +32,14 @@ function browserCommand(cmd: Command): Command {
   );
 }
 
+/** `--min-validity`: for the commands that hand out or use a token. */
+function minValidity(cmd: Command): Command {
+  return cmd.option(
+    '--min-validity <seconds>',
+    'a token valid at least this long: renew first when it would expire sooner',
+  );
+}
+
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
@@ -49,9 +57,10 @@ export function registerCoreCommands(program: Command): void {
       .option('--watch', 'with --output: rewrite the file before the token expires, until SIGTERM')
       .option('--force-refresh', 'renew even if the cached token is still valid'),
   );
+  minValidity(token);
   browserCommand(token).action(async (opts) => (await import('./commands/token.js')).tokenCommand(opts));
 
-  source(
+  const exec = source(
     program
       .command('exec')
       .description("run a command with the profile's token in its environment; exits with its status")
@@ -63,7 +72,8 @@ export function registerCoreCommands(program: Command): void {
         'variable for the token (default TOKEN; KS for Kaltura; KALLIOPE_URL for Kalliope)',
       )
       .addOption(tokenType()),
-  ).action(async (command, args, opts) =>
+  );
+  minValidity(exec).action(async (command, args, opts) =>
     (await import('./commands/exec.js')).execCommand(command, args, opts),
   );
 
@@ -131,7 +141,7 @@ export function registerCoreCommands(program: Command): void {
     .option('--json', 'print the decoded parts as JSON')
     .action(async (token, opts) => (await import('./commands/decode.js')).decodeCommand(token, opts));
 
-  source(
+  const request = source(
     program
       .command('request')
       .description("send one HTTP request with the profile's credentials; the body goes to stdout")
@@ -140,7 +150,10 @@ export function registerCoreCommands(program: Command): void {
       .option('-H, --header <header>', 'extra header "Name: value" (repeatable)', collect, [])
       .option('-d, --data <data>', 'request body: text, @FILE or @- for stdin')
       .option('-i, --include', 'print the status line and response headers first'),
-  ).action(async (url, opts) => (await import('./commands/request.js')).requestCommand(url, opts));
+  );
+  minValidity(request).action(async (url, opts) =>
+    (await import('./commands/request.js')).requestCommand(url, opts),
+  );
 
   const emulate = program.command('emulate').description('run a local emulator of an auth server');
   emulate

@@ -3,6 +3,7 @@ import { constants } from 'node:os';
 import { credentialFor, tokenOf } from 'tokensmith/internal/core/token-type.js';
 import type { SourceFlags } from '../credential-source.js';
 import { info, UsageError } from '../io.js';
+import { parseMinValidity } from '../min-validity.js';
 import { defaultEnvName, parseEnvName, parseTokenType } from '../token-format.js';
 import { withSource } from '../with-source.js';
 
@@ -12,6 +13,8 @@ export interface ExecFlags extends SourceFlags {
   env?: string;
   /** `access` (default) or `id`. */
   tokenType?: string;
+  /** `--min-validity SECONDS`: a token valid at least this long. */
+  minValidity?: string;
 }
 
 /** Signals passed on to the command: it decides how to end, and its exit status becomes ours. */
@@ -31,6 +34,7 @@ const KALLIOPE_VARIABLE = 'KALLIOPE_URL';
  */
 export async function execCommand(command: string, args: string[], flags: ExecFlags): Promise<void> {
   const tokenType = parseTokenType(flags.tokenType);
+  const minValiditySeconds = parseMinValidity(flags.minValidity);
   const envName = flags.env === undefined ? undefined : parseEnvName(flags.env);
   const status = await withSource(flags, async (source) => {
     if (source.kind === 'signer') {
@@ -48,7 +52,7 @@ export async function execCommand(command: string, args: string[], flags: ExecFl
         await handle.close();
       }
     }
-    const credential = await credentialFor(source.manager, tokenType);
+    const credential = await credentialFor(source.manager, tokenType, { minValiditySeconds });
     const name = envName ?? defaultEnvName(credential.kind);
     return () => run(command, args, { [name]: tokenOf(credential, tokenType) });
   });

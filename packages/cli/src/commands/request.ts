@@ -4,6 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import { assertSecureUrl, type FetchLike } from 'tokensmith/internal/core/http.js';
 import type { CliSource, SourceFlags } from '../credential-source.js';
 import { info, readStdin, UsageError } from '../io.js';
+import { parseMinValidity } from '../min-validity.js';
 import { withSource } from '../with-source.js';
 
 /** Flags of `tokensmith request`. */
@@ -12,6 +13,8 @@ export interface RequestFlags extends SourceFlags {
   header?: string[];
   data?: string;
   include?: boolean;
+  /** `--min-validity SECONDS`: a token valid at least this long. */
+  minValidity?: string;
 }
 
 /**
@@ -32,7 +35,12 @@ export async function requestCommand(url: string, flags: RequestFlags): Promise<
     headers.set('content-type', 'application/x-www-form-urlencoded'); // as curl -d does
   }
   const method = (flags.request ?? (body === undefined ? 'GET' : 'POST')).toUpperCase();
+  const minValiditySeconds = parseMinValidity(flags.minValidity);
   await withSource(flags, async (source) => {
+    // Renewed first when it would expire sooner; authFetch then takes the same credential.
+    if (minValiditySeconds !== undefined && source.kind === 'manager') {
+      await source.manager.getCredential({ minValiditySeconds });
+    }
     const send = await fetchFor(source);
     const response = await send(target.href, { method, headers, body });
     if (flags.include) {
@@ -60,7 +68,8 @@ async function fetchFor(source: CliSource): Promise<FetchLike> {
     return kalturaFetch(source.manager);
   }
   const { authFetch } = await import('tokensmith/internal/fetch/auth-fetch.js');
-  return authFetch(source.manager);
+  // A profile with TLS settings sends its client certificate to the API too (bound tokens).
+  return authFetch(source.manager, { fetch: source.fetch });
 }
 
 /** `-d` data: literal text, `@FILE`, or `@-` for stdin (as curl). */

@@ -101,7 +101,7 @@ async function redisRows(configPath: string | undefined, profileOf: ProfileOfKey
     if (urls.size === 0) return rows;
     const { RedisCache } = await import('tokensmith/internal/cache/redis.js');
     for (const url of urls) {
-      const cache = new RedisCache({ url, commandTimeoutMs: 2_000 });
+      const cache = new RedisCache({ url, commandTimeoutMs: 2_000, failoverWaitMs: 2_000 });
       try {
         rows.push(...(await rowsOf(cache, `redis ${cache.endpoint}`, profileOf)));
       } catch (err) {

@@ -1,6 +1,7 @@
 import { credentialFor } from 'tokensmith/internal/core/token-type.js';
 import type { SourceFlags } from '../credential-source.js';
 import { info, out, UsageError } from '../io.js';
+import { parseMinValidity } from '../min-validity.js';
 import { execInfo, formatToken, parseEnvName, parseTokenFormat, parseTokenType } from '../token-format.js';
 import type { TokenFile } from '../watch/token-file.js';
 import { signOnce, withSource } from '../with-source.js';
@@ -17,6 +18,8 @@ export interface TokenFlags extends SourceFlags {
   output?: string;
   /** With `output`: keep the file fresh until SIGTERM or SIGINT. */
   watch?: boolean;
+  /** `--min-validity SECONDS`: a token valid at least this long. */
+  minValidity?: string;
 }
 
 /**
@@ -26,6 +29,7 @@ export interface TokenFlags extends SourceFlags {
  */
 export async function tokenCommand(flags: TokenFlags): Promise<void> {
   const format = parseTokenFormat(flags.format);
+  const minValiditySeconds = parseMinValidity(flags.minValidity);
   const tokenType = parseTokenType(flags.tokenType);
   const envName = flags.env === undefined ? undefined : parseEnvName(flags.env);
   if (flags.watch && !flags.output) throw new UsageError('--watch needs --output FILE');
@@ -61,6 +65,7 @@ export async function tokenCommand(flags: TokenFlags): Promise<void> {
         if (!flags.watch) {
           const credential = await credentialFor(source.manager, tokenType, {
             forceRefresh: flags.forceRefresh,
+            minValiditySeconds,
           });
           await file.write(formatToken(credential, format, render));
           return;
@@ -77,7 +82,10 @@ export async function tokenCommand(flags: TokenFlags): Promise<void> {
         );
         return;
       }
-      const credential = await credentialFor(source.manager, tokenType, { forceRefresh: flags.forceRefresh });
+      const credential = await credentialFor(source.manager, tokenType, {
+        forceRefresh: flags.forceRefresh,
+        minValiditySeconds,
+      });
       out(formatToken(credential, format, render));
     },
     { interactive: kube?.interactive },

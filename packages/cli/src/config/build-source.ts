@@ -2,12 +2,17 @@
  * Profile → credential source: the provider or signer a profile describes, with its secrets
  * resolved from their references, wrapped in a TokenManager on the profile's cache.
  */
+
+import type { JWK } from 'jose';
 import { MemoryCache } from 'tokensmith/internal/cache/memory.js';
 import { RedisCache } from 'tokensmith/internal/cache/redis.js';
 import type { CredentialCache } from 'tokensmith/internal/core/cache.js';
 import { TokensmithError } from 'tokensmith/internal/core/errors.js';
+import type { FetchLike } from 'tokensmith/internal/core/http.js';
 import { TokenManager } from 'tokensmith/internal/core/manager.js';
 import type { Provider, RequestSigner } from 'tokensmith/internal/core/provider.js';
+import type { TlsOptions } from 'tokensmith/internal/core/tls.js';
+import { lazyTlsFetch } from 'tokensmith/internal/core/tls-lazy.js';
 import { parseSessionType } from 'tokensmith/internal/kaltura/session-type.js';
 import { issuerUrl } from 'tokensmith/internal/keycloak/issuer.js';
 import {
@@ -19,11 +24,17 @@ import {
   unknownGrant,
 } from 'tokensmith/internal/oauth2/grant-registry.js';
 import type { GrantSecrets } from 'tokensmith/internal/oauth2/load-grant.js';
-import { CLIENT_AUTH_METHODS, type OAuth2CommonOptions } from 'tokensmith/internal/oauth2/options.js';
+import {
+  CLIENT_AUTH_METHODS,
+  checkAuthorizationParams,
+  type OAuth2CommonOptions,
+} from 'tokensmith/internal/oauth2/options.js';
 import { personGate } from '../person.js';
 import { lazyProvider, UNRESOLVED_SECRET } from './lazy-provider.js';
+import { profileRefName } from './profile-token.js';
 import type { Profile } from './profiles.js';
 import { isSecretRef, resolveSecretRef } from './secret-ref.js';
+import { readPemFile } from './tls-files.js';
 import { userFileCache } from './user-cache.js';
 
 /** Hooks for the interactive grants, supplied by the CLI (device prompt screen, browser opener). */
@@ -44,7 +55,17 @@ export interface InteractiveHooks {
 
 /** What a profile opens: a TokenManager over its provider, or a per-request signer (Kalliope). */
 export type ProfileSource =
-  | { kind: 'manager'; name: string; manager: TokenManager; cache: CredentialCache; close(): Promise<void> }
+  | {
+      kind: 'manager';
+      name: string;
+      manager: TokenManager;
+      cache: CredentialCache;
+      /** The fetch for the API when the profile has TLS settings (its CA, its client certificate). */
+      fetch?: FetchLike;
+      /** The profile's TLS settings (read on the first call), for the proxy's upstream. */
+      tls?: () => Promise<TlsOptions>;
+      close(): Promise<void>;
+    }
   | { kind: 'signer'; name: string; signer: RequestSigner; close(): Promise<void> };
 
 /** Options of {@link openProfile}. */
@@ -53,6 +74,8 @@ export interface OpenProfileOptions extends InteractiveHooks {
   cache?: CredentialCache;
   /** Environment for `KALTURA_SESSION` (default `process.env`). */
   env?: NodeJS.ProcessEnv;
+  /** Profiles whose `profile:NAME` token reference led here, outermost first (to refuse a loop). */
+  via?: readonly string[];
 }
 
 /** Cache key prefix of a profile's entries; {@link profileOfKey} reads the name back. */
@@ -85,14 +108,18 @@ export async function openProfile(
     });
     return { kind: 'signer', name: profile.name, signer: s, close: async () => {} };
   }
-  const provider = await buildProvider(profile, v, options);
+  // TLS files are read on the first request, like secrets: a cache hit reads none.
+  const tls = profile.type === 'oauth2' || profile.type === 'keycloak' ? v.tls() : undefined;
+  const provider = await buildProvider(profile, v, options, tls);
   const cache = options.cache ?? cacheFor(profile, v);
   const manager = new TokenManager(provider, {
     cache,
     key: `${profileKeyPrefix(profile.name)}${provider.cacheKey}`,
     refreshWindowSeconds: v.num('refresh_window_seconds'),
   });
-  return { kind: 'manager', name: profile.name, manager, cache, close: () => closeCache(cache) };
+  // Requests to the API use the same CA and client certificate (certificate-bound tokens, RFC 8705).
+  const fetch = tls ? lazyTlsFetch(tls) : undefined;
+  return { kind: 'manager', name: profile.name, manager, cache, fetch, tls, close: () => closeCache(cache) };
 }
 
 /** The cache a profile asks for: `file` (default), `memory` or `redis` (with `redis_url`). */
@@ -123,11 +150,12 @@ async function buildProvider(
   profile: Profile,
   v: ProfileValues,
   hooks: OpenProfileOptions,
+  tls: (() => Promise<TlsOptions>) | undefined,
 ): Promise<Provider> {
   switch (profile.type) {
     case 'oauth2':
     case 'keycloak':
-      return oauthProvider(profile, v, hooks);
+      return oauthProvider(profile, v, hooks, tls);
     case 'kaltura-app-token':
     case 'kaltura-admin': {
       // Built twice: at once with placeholder secrets, for the cache key (which never depends on a
@@ -193,9 +221,15 @@ const GRANT_KEYS: ReadonlyMap<keyof GrantExtras, string> = new Map<keyof GrantEx
   ['actorTokenType', 'actor_token_type'],
   ['requestedTokenType', 'requested_token_type'],
   ['redirectPort', 'redirect_port'],
+  ['authorizationParams', 'auth_params'],
 ]);
 
-async function oauthProvider(profile: Profile, v: ProfileValues, hooks: InteractiveHooks): Promise<Provider> {
+async function oauthProvider(
+  profile: Profile,
+  v: ProfileValues,
+  hooks: OpenProfileOptions,
+  tls: (() => Promise<TlsOptions>) | undefined,
+): Promise<Provider> {
   const grant = v.str('grant') ?? defaultGrant(v.has('username'));
   if (!isGrantName(grant)) throw v.invalid('grant', unknownGrant(grant).message);
   // Before any secret is resolved: a key meant for another grant is a mistake, not something to ignore.
@@ -211,18 +245,36 @@ async function oauthProvider(profile: Profile, v: ProfileValues, hooks: Interact
     actorTokenType: v.str('actor_token_type'),
     requestedTokenType: v.str('requested_token_type'),
     redirectPort: v.num('redirect_port'),
+    authorizationParams: v.authParams(),
     onPrompt: hooks.onDevicePrompt,
     onPending: hooks.onDevicePending,
     onEnd: hooks.onDeviceEnd,
     openBrowser: hooks.openBrowser,
   };
+  const clientAuth = v.oneOf('client_auth', CLIENT_AUTH_METHODS);
+  if (clientAuth?.endsWith('tls_client_auth') && !v.has('client_cert')) {
+    throw v.invalid('client_auth', `client_auth "${clientAuth}" needs client_cert and client_key`);
+  }
+  if (clientAuth === 'private_key_jwt' && !v.has('private_key')) {
+    throw v.invalid('client_auth', 'client_auth "private_key_jwt" needs private_key');
+  }
+  // `profile:NAME`: another profile's token, obtained when the exchange runs; else a secret.
+  const tokenOrSecret = async (key: string): Promise<string | undefined> => {
+    const name = profileRefName(v.str(key));
+    if (name === undefined) return v.secret(key);
+    const { profileToken } = await import('./profile-token.js');
+    const via = [...(hooks.via ?? []), profile.name];
+    return profileToken(name, { config: profile.file, via, hooks: { ...hooks, via } });
+  };
   const secrets = async (): Promise<GrantSecrets> => ({
+    tls: await tls?.(),
+    privateKey: await v.privateKey(),
     clientSecret: await v.secret('client_secret'),
     extras: {
       password: await v.secret('password'),
       refreshToken: await v.secret('refresh_token'),
-      subjectToken: await v.secret('subject_token'),
-      actorToken: await v.secret('actor_token'),
+      subjectToken: await tokenOrSecret('subject_token'),
+      actorToken: await tokenOrSecret('actor_token'),
     },
   });
   // What the grant needs is checked now, on the written values: a reference counts as given.
@@ -247,11 +299,12 @@ async function oauthProvider(profile: Profile, v: ProfileValues, hooks: Interact
     tokenEndpoint,
     revocationEndpoint: v.str('revocation_endpoint'),
     clientId: v.str('client_id')!,
-    clientAuth: v.oneOf('client_auth', CLIENT_AUTH_METHODS),
+    clientAuth,
     scope: v.str('scope'),
     audience: v.str('audience'),
     resource: v.strs('resource'),
     allowInsecureHttp: v.bool('allow_insecure_http'),
+    dpop: v.bool('dpop'),
   };
   // The grant's module is imported only when a credential must be obtained, not on a cache hit.
   const { lazyGrantProvider } = await import('tokensmith/internal/oauth2/load-grant.js');
@@ -286,6 +339,18 @@ class ProfileValues {
     return typeof value === 'boolean' ? value : undefined;
   }
 
+  /** `auth_params`: extra authorization request parameters; a reserved name is refused here. */
+  authParams(): Record<string, string> | undefined {
+    const value = this.profile.values.auth_params;
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+    try {
+      checkAuthorizationParams(value);
+    } catch (err) {
+      throw this.invalid('auth_params', (err as Error).message);
+    }
+    return value;
+  }
+
   /** A string that must be one of `allowed`, typed as such. */
   oneOf<T extends string>(key: string, allowed: readonly T[]): T | undefined {
     const text = this.str(key);
@@ -312,6 +377,72 @@ class ProfileValues {
     if (value === undefined) return undefined;
     if (!isSecretRef(value)) return value;
     return resolveSecretRef(value, { file: this.profile.file, line: this.profile.lines[key], key });
+  }
+
+  /**
+   * The profile's TLS settings, read on the first call (and again after a failure), or undefined
+   * when it has none: `ca_file` and `client_cert` are PEM files, `client_key` a PEM file or a secret
+   * reference (`file:` and `cmd:` keep every line), `client_key_passphrase` a secret.
+   */
+  tls(): (() => Promise<TlsOptions>) | undefined {
+    const keys = ['ca_file', 'client_cert', 'client_key'];
+    if (!keys.some((key) => this.has(key))) return undefined;
+    if (this.has('client_cert') !== this.has('client_key')) {
+      throw this.invalid(
+        this.has('client_cert') ? 'client_cert' : 'client_key',
+        'client_cert and client_key go together',
+      );
+    }
+    let read: Promise<TlsOptions> | undefined;
+    return () => {
+      read ??= this.#readTls().catch((err: unknown) => {
+        read = undefined;
+        throw err;
+      });
+      return read;
+    };
+  }
+
+  /** The `private_key` (PEM or JWK; a `file:` or `cmd:` reference keeps every line), parsed. */
+  async privateKey(): Promise<JWK | undefined> {
+    const value = this.str('private_key');
+    if (value === undefined) return undefined;
+    const text = isSecretRef(value)
+      ? await resolveSecretRef(
+          value,
+          { file: this.profile.file, line: this.profile.lines.private_key, key: 'private_key' },
+          { multiline: true },
+        )
+      : value;
+    const { parsePrivateKey } = await import('tokensmith/internal/oauth2/private-key.js');
+    try {
+      return parsePrivateKey(text);
+    } catch (err) {
+      throw this.invalid('private_key', (err as Error).message);
+    }
+  }
+
+  async #readTls(): Promise<TlsOptions> {
+    const pem = async (key: string, what: string) => {
+      const value = this.str(key);
+      if (value === undefined) return undefined;
+      if (key === 'client_key' && isSecretRef(value)) {
+        return resolveSecretRef(
+          value,
+          { file: this.profile.file, line: this.profile.lines[key], key },
+          { multiline: true },
+        );
+      }
+      return readPemFile(value, what).catch((err: TokensmithError) => {
+        throw this.invalid(key, err.message);
+      });
+    };
+    const [ca, cert, key] = await Promise.all([
+      pem('ca_file', 'CA bundle'),
+      pem('client_cert', 'client certificate'),
+      pem('client_key', 'client key'),
+    ]);
+    return { ca, cert, key, passphrase: await this.secret('client_key_passphrase') };
   }
 
   invalid(key: string, message: string): TokensmithError {

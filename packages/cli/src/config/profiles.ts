@@ -7,10 +7,12 @@ import { registerSecret } from 'tokensmith/internal/core/redact.js';
 import { isSecretRef } from './secret-ref.js';
 
 /** Profile types and the keys each accepts. */
-type FieldType = 'string' | 'number' | 'boolean' | 'strings';
+type FieldType = 'string' | 'number' | 'boolean' | 'strings' | 'table';
 interface Field {
   type: FieldType;
   secret?: boolean;
+  /** Also takes `profile:NAME`: another profile's token (see profile-token.ts). */
+  profileRef?: boolean;
 }
 
 const OAUTH: Record<string, Field> = {
@@ -21,19 +23,30 @@ const OAUTH: Record<string, Field> = {
   client_id: { type: 'string' },
   client_secret: { type: 'string', secret: true },
   client_auth: { type: 'string' },
+  // private_key_jwt: a PEM private key or a private JWK (file: and cmd: keep every line).
+  private_key: { type: 'string', secret: true },
   username: { type: 'string' },
   password: { type: 'string', secret: true },
   refresh_token: { type: 'string', secret: true },
-  subject_token: { type: 'string', secret: true },
+  subject_token: { type: 'string', secret: true, profileRef: true },
   subject_token_type: { type: 'string' },
-  actor_token: { type: 'string', secret: true },
+  actor_token: { type: 'string', secret: true, profileRef: true },
   actor_token_type: { type: 'string' },
   requested_token_type: { type: 'string' },
   scope: { type: 'string' },
   audience: { type: 'string' },
   resource: { type: 'strings' },
   allow_insecure_http: { type: 'boolean' },
+  // DPoP (RFC 9449): bind tokens to a key pair kept with the cached token.
+  dpop: { type: 'boolean' },
   redirect_port: { type: 'number' },
+  // Extra authorization request parameters (authorization_code): `{ prompt = "login" }`.
+  auth_params: { type: 'table' },
+  // TLS (see tls-files.ts): paths; the key may also be a secret reference.
+  ca_file: { type: 'string' },
+  client_cert: { type: 'string' },
+  client_key: { type: 'string' },
+  client_key_passphrase: { type: 'string', secret: true },
 };
 
 const COMMON: Record<string, Field> = {
@@ -113,7 +126,7 @@ const REQUIRED: Record<string, string[]> = {
 export interface Profile {
   name: string;
   type: keyof typeof PROFILE_SCHEMAS;
-  values: Record<string, string | number | boolean | string[]>;
+  values: Record<string, string | number | boolean | string[] | Record<string, string>>;
   /** Config file path, for messages. */
   file: string;
   /** Line of each key, for messages. */
@@ -246,7 +259,8 @@ export function parseConfig(text: string, file: string, privateFile: boolean): C
           key,
         );
       }
-      if (field.secret && typeof value === 'string' && !isSecretRef(value)) {
+      const byProfile = field.profileRef && typeof value === 'string' && value.startsWith('profile:');
+      if (field.secret && typeof value === 'string' && !isSecretRef(value) && !byProfile) {
         registerSecret(value);
         if (!privateFile) {
           throw invalid(
@@ -257,7 +271,10 @@ export function parseConfig(text: string, file: string, privateFile: boolean): C
       }
     }
     const redisUrl = values.redis_url;
-    if (typeof redisUrl === 'string' && /^rediss?:\/\/[^/@]*:[^/@]+@/.test(redisUrl)) {
+    if (
+      typeof redisUrl === 'string' &&
+      /^(rediss?|redis\+sentinel|redis\+cluster):\/\/[^/@]*:[^/@]+@/.test(redisUrl)
+    ) {
       registerSecret(redisUrl);
       if (!privateFile) {
         throw invalid(
@@ -307,10 +324,18 @@ function hasType(value: unknown, type: FieldType): boolean {
       return typeof value === 'boolean';
     case 'strings':
       return typeof value === 'string' || (Array.isArray(value) && value.every((v) => typeof v === 'string'));
+    case 'table':
+      return (
+        typeof value === 'object' &&
+        value !== null &&
+        !Array.isArray(value) &&
+        Object.values(value).every((v) => typeof v === 'string')
+      );
   }
 }
 
 function describe(type: FieldType): string {
+  if (type === 'table') return 'a table of strings, e.g. { prompt = "login" }';
   return type === 'strings' ? 'a string or a list of strings' : `a ${type}`;
 }
 

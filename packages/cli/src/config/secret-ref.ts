@@ -1,10 +1,15 @@
-import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { promisify } from 'node:util';
 import { TokensmithError } from 'tokensmith/internal/core/errors.js';
 import { registerSecret } from 'tokensmith/internal/core/redact.js';
 
-const run = promisify(execFile);
+/** `execFile` as a promise; child_process is loaded only when a `cmd:` secret must be resolved. */
+async function run(file: string, args: string[], options: { timeout: number; maxBuffer: number }) {
+  const [{ execFile }, { promisify }] = await Promise.all([
+    import('node:child_process'),
+    import('node:util'),
+  ]);
+  return promisify(execFile)(file, args, options);
+}
 
 /** Where a secret reference was written, for error messages. */
 export interface SecretOrigin {
@@ -23,12 +28,23 @@ function where(o: SecretOrigin): string {
   return `${o.file}${o.line ? `:${o.line}` : ''}`;
 }
 
+/** Options of {@link resolveSecretRef}. */
+export interface SecretRefOptions {
+  /** Keep every line of a `file:` or `cmd:` secret (a PEM key), not only the first. */
+  multiline?: boolean;
+}
+
 /**
  * Resolve a secret reference: `env:VAR`, `file:PATH` (first line), `cmd:COMMAND` (stdout of a shell
  * command, first line, 10 s limit), `keyring:SERVICE/ACCOUNT` (OS keyring). The value is registered
  * for redaction before it is returned.
  */
-export async function resolveSecretRef(ref: string, origin: SecretOrigin): Promise<string> {
+export async function resolveSecretRef(
+  ref: string,
+  origin: SecretOrigin,
+  options: SecretRefOptions = {},
+): Promise<string> {
+  const firstLine = options.multiline ? (text: string) => text.trim() : firstLineOf;
   const colon = ref.indexOf(':');
   const scheme = ref.slice(0, colon);
   const arg = ref.slice(colon + 1);
@@ -81,6 +97,6 @@ export async function resolveSecretRef(ref: string, origin: SecretOrigin): Promi
   return value;
 }
 
-function firstLine(text: string): string {
+function firstLineOf(text: string): string {
   return (text.split(/\r?\n/)[0] ?? '').trim();
 }

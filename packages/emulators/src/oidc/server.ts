@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import type Provider from 'oidc-provider';
@@ -8,6 +9,7 @@ import type { ClientMetadata, KoaContextWithOIDC } from 'oidc-provider';
 import { EmulatorStore } from './adapter.js';
 import { accountOf, type EmulatorUser, registerPasswordGrant, registerTokenExchangeGrant } from './grants.js';
 import { loadOidcProvider } from './load-provider.js';
+import { type EmulatorMtls, MTLS_CLIENT_AUTH_METHODS, mtlsFeature } from './mtls.js';
 import {
   deviceDeniedPage,
   deviceSuccessPage,
@@ -47,6 +49,17 @@ export interface OidcEmulatorOptions {
   users?: EmulatorUser[];
   /** Extra clients, on top of the built-in ones. */
   clients?: ClientMetadata[];
+  /**
+   * Serve https with this certificate, ask every client for a certificate, and turn on mutual TLS
+   * (RFC 8705): `tls_client_auth` (certificates `ca` signed), `self_signed_tls_client_auth` and
+   * certificate-bound access tokens (see mtls.ts).
+   */
+  mtls?: EmulatorMtls;
+  /**
+   * DPoP (RFC 9449; oidc-provider accepts proofs and binds tokens by default): with `requireNonce`,
+   * every proof must carry a server nonce (`use_dpop_nonce` first).
+   */
+  dpop?: { requireNonce?: boolean };
 }
 
 /** Counters of what the emulator served. */
@@ -171,15 +184,19 @@ export async function startOidcEmulator(options: OidcEmulatorOptions = {}): Prom
     ...(options.clients ?? []),
   ];
 
-  const server = createServer();
+  const { mtls } = options;
+  const server = mtls
+    ? createHttpsServer({ ...mtls, requestCert: true, rejectUnauthorized: false })
+    : createServer();
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
-  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const origin = `${mtls ? 'https' : 'http'}://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const issuer = `${origin}${prefix}`;
 
   const { default: ProviderClass, errors } = await loadOidcProvider();
   const provider = new ProviderClass(issuer, {
     adapter: store.adapterClass(),
     clients,
+    ...(mtls ? { clientAuthMethods: MTLS_CLIENT_AUTH_METHODS } : {}),
     jwks: { keys: [signingJwk] },
     cookies: { keys: [randomBytes(32).toString('base64url')] },
     scopes: SCOPES,
@@ -193,6 +210,10 @@ export async function startOidcEmulator(options: OidcEmulatorOptions = {}): Prom
       return user ? accountOf(user) : undefined;
     },
     features: {
+      ...(mtls ? { mTLS: mtlsFeature() } : {}),
+      ...(options.dpop?.requireNonce
+        ? { dPoP: { enabled: true, nonceSecret: randomBytes(32), requireNonce: () => true } }
+        : {}),
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
       revocation: {

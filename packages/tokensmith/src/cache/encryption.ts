@@ -1,4 +1,3 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Credential, type CredentialRecord } from '../core/credential.js';
@@ -8,6 +7,16 @@ import { loadOptional } from '../core/optional-dependency.js';
 import { registerSecret } from '../core/redact.js';
 
 const log = getLogger('cache');
+
+/**
+ * node:crypto, loaded on first use: reading a plain entry needs none of it, and the CLI's warm-cache
+ * fast path would otherwise load its two dozen internal modules on every run.
+ */
+let cryptoModule: typeof import('node:crypto') | undefined;
+function nodeCrypto(): typeof import('node:crypto') {
+  cryptoModule ??= process.getBuiltinModule('node:crypto');
+  return cryptoModule;
+}
 
 /** Environment variable holding the cache encryption key: 32 bytes, base64 (or base64url) or hex. */
 export const CACHE_KEY_ENV = 'TOKENSMITH_CACHE_KEY';
@@ -231,7 +240,7 @@ async function keyFromKeyring(
   return withLock(async () => {
     const again = await keyring.get();
     if (again) return parseEncryptionKey(again, 'the keyring entry');
-    const created = randomBytes(KEY_BYTES).toString('base64');
+    const created = nodeCrypto().randomBytes(KEY_BYTES).toString('base64');
     registerKey(created);
     await keyring.set(created);
     // Some stores accept writes they cannot keep (no unlocked collection): insist on a round trip.
@@ -262,6 +271,7 @@ export function isSealed(doc: unknown): doc is SealedDocument {
  * another entry's place fails to open.
  */
 export function seal(plaintext: string, key: Buffer, aad: string): SealedDocument {
+  const { createCipheriv, randomBytes } = nodeCrypto();
   const iv = randomBytes(IV_BYTES);
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   cipher.setAAD(Buffer.from(aad));
@@ -282,7 +292,7 @@ export function unseal(doc: SealedDocument, key: Buffer, aad: string): string {
     const tag = Buffer.from(doc.tag, 'base64');
     if (iv.length !== IV_BYTES || tag.length !== 16 || typeof doc.data !== 'string')
       throw new Error('bad shape');
-    const decipher = createDecipheriv('aes-256-gcm', key, iv);
+    const decipher = nodeCrypto().createDecipheriv('aes-256-gcm', key, iv);
     decipher.setAAD(Buffer.from(aad));
     decipher.setAuthTag(tag);
     return Buffer.concat([decipher.update(Buffer.from(doc.data, 'base64')), decipher.final()]).toString(

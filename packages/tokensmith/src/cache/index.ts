@@ -12,4 +12,11 @@ export {
 export { FileCache, type FileCacheOptions, type FileCacheStats } from './file.js';
 export { forgetClient } from './forget.js';
 export { MemoryCache } from './memory.js';
-export { entryTtlMs, RedisCache, type RedisCacheOptions, type RedisCacheStats } from './redis.js';
+export {
+  entryTtlMs,
+  RedisCache,
+  type RedisCacheOptions,
+  type RedisCacheStats,
+  type RedisNodeAddress,
+  type RedisSentinelOptions,
+} from './redis.js';

@@ -1,4 +1,5 @@
 import { inspect } from 'node:util';
+import type { DPoPJwk } from './dpop.js';
 import { TokensmithError } from './errors.js';
 import { REDACTED, registerSecret } from './redact.js';
 import { terminalSafe } from './terminal-text.js';
@@ -39,13 +40,20 @@ export interface CredentialRecord {
   issuer?: string;
   /** Non-secret vendor facts (Kaltura partner id, session type, privileges...). */
   meta?: Record<string, string | number | boolean>;
+  /** The private key a `DPoP` token is bound to (RFC 9449); without it the token is useless. A secret. */
+  dpopKey?: DPoPJwk;
 }
 
 /** Non-secret view of a credential, safe to print. */
-export type CredentialSummary = Omit<CredentialRecord, 'token' | 'refreshToken' | 'idToken' | 'headers'> & {
+export type CredentialSummary = Omit<
+  CredentialRecord,
+  'token' | 'refreshToken' | 'idToken' | 'headers' | 'dpopKey'
+> & {
   token: string;
   hasRefreshToken: boolean;
   hasIdToken: boolean;
+  /** Present (true) when the token is bound to a DPoP key held with it. */
+  hasDPoPKey?: true;
 };
 
 /**
@@ -70,6 +78,7 @@ export class Credential {
     registerSecret(record.token, 'transient');
     registerSecret(record.refreshToken, 'transient');
     registerSecret(record.idToken, 'transient');
+    registerSecret(record.dpopKey?.d, 'transient');
     checkTokenValue(record.token, 'token');
     checkTokenValue(record.tokenType, 'tokenType');
     if (record.refreshToken !== undefined) checkTokenValue(record.refreshToken, 'refreshToken');
@@ -134,6 +143,9 @@ export class Credential {
     if (r.refreshToken !== undefined && typeof r.refreshToken !== 'string') throw bad('refreshToken');
     if (r.refreshToken !== undefined && !isHeaderSafeToken(r.refreshToken)) throw unsafe('refreshToken');
     if (r.idToken !== undefined && !isHeaderSafeToken(r.idToken)) throw unsafe('idToken');
+    if (r.dpopKey !== undefined && !isDPoPJwk(r.dpopKey)) throw bad('dpopKey');
+    // A DPoP-bound token without its key cannot be used: a miss, so the manager gets a new one.
+    if (r.tokenType.toLowerCase() === 'dpop' && r.dpopKey === undefined) throw bad('dpopKey');
     if (r.headers !== undefined && (typeof r.headers !== 'object' || r.headers === null))
       throw bad('headers');
     if (r.headers !== undefined && unsafeHeader(r.headers)) throw bad('headers', 'holds an unsafe header');
@@ -206,6 +218,10 @@ export class Credential {
   get issuer(): string | undefined {
     return this.#record.issuer;
   }
+  /** The private JWK of the DPoP key the token is bound to (a secret), if any. */
+  get dpopKey(): DPoPJwk | undefined {
+    return this.#record.dpopKey;
+  }
   get meta(): Readonly<Record<string, string | number | boolean>> {
     return this.#record.meta ?? {};
   }
@@ -224,8 +240,14 @@ export class Credential {
 
   /** Secret-free summary. */
   summary(): CredentialSummary {
-    const { token: _t, refreshToken, idToken, headers: _h, ...rest } = this.#record;
-    return { ...rest, token: REDACTED, hasRefreshToken: !!refreshToken, hasIdToken: !!idToken };
+    const { token: _t, refreshToken, idToken, headers: _h, dpopKey, ...rest } = this.#record;
+    return {
+      ...rest,
+      token: REDACTED,
+      hasRefreshToken: !!refreshToken,
+      hasIdToken: !!idToken,
+      ...(dpopKey ? { hasDPoPKey: true as const } : {}),
+    };
   }
 
   toJSON(): CredentialSummary {
@@ -252,6 +274,17 @@ function jwtExp(token: string): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** A private JWK's shape: string members, `kty` and `d` present. */
+function isDPoPJwk(value: unknown): value is DPoPJwk {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return false;
+  const jwk = value as Record<string, unknown>;
+  return (
+    typeof jwk.kty === 'string' &&
+    typeof jwk.d === 'string' &&
+    Object.values(jwk).every((v) => typeof v === 'string' || typeof v === 'boolean')
+  );
 }
 
 // RFC 9110 field-name (token) and a field value without CR, LF, NUL or other controls.

@@ -39,6 +39,7 @@ export type ErrorCode =
   | 'ERR_OAUTH_ERROR'
   // interactive flows
   | 'ERR_LOGIN_REQUIRED'
+  | 'ERR_LIFETIME_TOO_SHORT'
   | 'ERR_STATE_MISMATCH'
   | 'ERR_AUTHORIZATION_DENIED'
   // requests the proxy refuses to forward

@@ -1,6 +1,7 @@
 import type { CredentialCache } from './cache.js';
 import { Credential } from './credential.js';
 import { isTokensmithError, TokensmithError } from './errors.js';
+import { freshDeadline } from './freshness.js';
 import { getLogger } from './log.js';
 import { MemoryCache } from './memory-cache.js';
 import type { AcquireContext, Provider } from './provider.js';
@@ -31,6 +32,12 @@ export interface GetCredentialOptions {
   rejectedToken?: string;
   /** Aborts a renewal this call started. */
   signal?: AbortSignal;
+  /**
+   * A credential valid at least this many more seconds: one that expires sooner is renewed first
+   * (a refresh, else a new grant), by the one renewal in flight. When even a new one lives less
+   * than this, `ERR_LIFETIME_TOO_SHORT` (no endless renewals). Credentials without an expiry qualify.
+   */
+  minValiditySeconds?: number;
 }
 
 /** How the last credential was obtained, for `status` and tests. */
@@ -104,7 +111,10 @@ export class TokenManager {
    */
   getCredential(options?: GetCredentialOptions): Promise<Credential> {
     // Fast path: no allocation, no await of our own; the caller's await is the only one.
-    if ((options === undefined || !options.forceRefresh) && this.#now() < this.#freshUntil) {
+    if (
+      (options === undefined || (!options.forceRefresh && options.minValiditySeconds === undefined)) &&
+      this.#now() < this.#freshUntil
+    ) {
       this.#lastSource = 'memory';
       return this.#resolved as Promise<Credential>;
     }
@@ -161,10 +171,44 @@ export class TokenManager {
   }
 
   #getSlow(options: GetCredentialOptions): Promise<Credential> {
+    let minMs: number;
+    try {
+      minMs = minValidityMs(options.minValiditySeconds);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return minMs === 0 ? this.#getValid(options, 0) : this.#getLongEnough(options, minMs);
+  }
+
+  /** A credential valid at least `minMs` more, renewed first if need be; never more than one extra renewal. */
+  async #getLongEnough(options: GetCredentialOptions, minMs: number): Promise<Credential> {
+    let credential = await this.#getValid(options, minMs);
+    // A renewal joined in flight (started without this bound) may bring a token still too short:
+    // one renewal of our own follows. What the server has just issued is final.
+    if (
+      !this.#validFor(credential, minMs) &&
+      this.#lastSource !== 'acquire' &&
+      this.#lastSource !== 'refresh'
+    ) {
+      credential = await (this.#inflight ?? this.#start(false, undefined, {}, false, minMs));
+    }
+    if (this.#validFor(credential, minMs)) return credential;
+    throw new TokensmithError(
+      'ERR_LIFETIME_TOO_SHORT',
+      `a credential valid for ${minMs / 1000} s was asked for, but the server's lives ${lifetimeSeconds(credential)} s`,
+    );
+  }
+
+  /** True when `credential` is valid at least `ms` more (always, without an expiry). */
+  #validFor(credential: Credential, ms: number): boolean {
+    return credential.expiresAt === undefined || credential.expiresAt - this.#now() >= ms;
+  }
+
+  #getValid(options: GetCredentialOptions, minMs: number): Promise<Credential> {
     const current = this.#current;
     if (current !== undefined) {
       const now = this.#now();
-      const valid = now < this.#expiresAt;
+      const valid = now + minMs < this.#expiresAt || (minMs > 0 && current.expiresAt === undefined);
       if (!options.forceRefresh) {
         if (valid) return this.#serve(current, now);
       } else if (options.rejectedToken !== undefined && current.token !== options.rejectedToken && valid) {
@@ -174,7 +218,7 @@ export class TokenManager {
     }
     if (this.#inflight) return this.#inflight;
     const rejected = options.forceRefresh ? (options.rejectedToken ?? current?.token) : undefined;
-    const flight = this.#start(!!options.forceRefresh, rejected, { signal: options.signal }, false);
+    const flight = this.#start(!!options.forceRefresh, rejected, { signal: options.signal }, false, minMs);
     // A credential taken from the cache inside its window (a new process) is renewed behind the callers.
     flight.then(() => {
       const now = this.#now();
@@ -203,20 +247,17 @@ export class TokenManager {
   }
 
   /** Start the single renewal in flight. */
-  #start(force: boolean, rejected: string | undefined, ctx: AcquireContext, background: boolean) {
-    const flight: Promise<Credential> = this.#renew(force, rejected, ctx, background).finally(() => {
+  #start(force: boolean, rejected: string | undefined, ctx: AcquireContext, background: boolean, minMs = 0) {
+    const flight: Promise<Credential> = this.#renew(force, rejected, ctx, background, minMs).finally(() => {
       if (this.#inflight === flight) this.#inflight = undefined;
     });
     this.#inflight = flight;
     return flight;
   }
 
-  /** Fresh before this instant: `expiresAt` less the window, capped at half the lifetime. */
+  /** Fresh before this instant (core/freshness.ts). */
   #freshDeadline(credential: Credential): number {
-    const { expiresAt, obtainedAt } = credential;
-    if (expiresAt === undefined) return Number.POSITIVE_INFINITY;
-    // A token that lives less than twice the window would otherwise be renewed on every call.
-    return expiresAt - Math.min(this.#windowMs, Math.max(0, (expiresAt - obtainedAt) / 2));
+    return freshDeadline(credential, this.#windowMs);
   }
 
   #isFresh(credential: Credential): boolean {
@@ -244,6 +285,7 @@ export class TokenManager {
     rejected: string | undefined,
     ctx: AcquireContext,
     background: boolean,
+    minMs: number,
   ): Promise<Credential> {
     // Lock-free read first: most of the time another process (or an earlier run) has it already.
     const seen = await this.#read();
@@ -251,10 +293,12 @@ export class TokenManager {
     // token it finds; only a token someone else writes after this read is taken instead of renewing.
     const refused = force ? (rejected ?? seen?.token) : undefined;
     const usable = (c: Credential | undefined): c is Credential =>
-      !!c && this.#isFresh(c) && (!force || c.token !== refused);
+      !!c && this.#isFresh(c) && this.#validFor(c, minMs) && (!force || c.token !== refused);
     if (usable(seen)) return this.#adopt(seen, 'cache', background);
     // A caller with nothing valid takes a still-valid cached one at once; the renewal follows behind.
-    if (!force && !background && seen && this.#isValid(seen)) return this.#adopt(seen, 'cache', false);
+    if (!force && !background && seen && this.#isValid(seen) && this.#validFor(seen, minMs)) {
+      return this.#adopt(seen, 'cache', false);
+    }
     return this.cache.withLock(this.key, async () => {
       const cached = await this.#read();
       if (usable(cached)) return this.#adopt(cached, 'cache', background);
@@ -335,6 +379,20 @@ function loginRequired(): TokensmithError {
 }
 
 function ignore(): void {}
+
+/** `minValiditySeconds` in ms (0 when not given); a negative or non-number is `ERR_CONFIG_INVALID`. */
+function minValidityMs(seconds: number | undefined): number {
+  if (seconds === undefined) return 0;
+  if (!Number.isFinite(seconds) || seconds < 0) {
+    throw new TokensmithError('ERR_CONFIG_INVALID', 'minValiditySeconds must be a number ≥ 0');
+  }
+  return seconds * 1000;
+}
+
+/** A credential's whole lifetime in seconds, for messages. */
+function lifetimeSeconds(c: Credential): number {
+  return Math.round(((c.expiresAt ?? 0) - c.obtainedAt) / 1000);
+}
 
 /** Servers that do not rotate refresh tokens omit them from refresh responses: keep the old one. */
 function keepRefreshMaterial(renewed: Credential, previous: Credential): Credential {

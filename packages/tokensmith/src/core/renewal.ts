@@ -8,6 +8,7 @@
  * renewal, however their answers interleave.
  * @module
  */
+import { DPoPKey, dpopNonceChallenge } from './dpop.js';
 import { getLogger } from './log.js';
 import { TokenManager } from './manager.js';
 import { isRequestSigner, type Provider, type RequestSigner } from './provider.js';
@@ -20,6 +21,8 @@ export interface IssuedHeaders {
   headers: Readonly<Record<string, string>>;
   /** The token behind the headers (absent for per-request signers); never printed. */
   readonly token?: string;
+  /** DPoP: the key that signed this request's proof and the URL it was for (to keep a nonce). */
+  readonly dpop?: { key: DPoPKey; url: string };
 }
 
 /** What every credential-adding client needs from a source, whatever its kind. */
@@ -62,18 +65,32 @@ function managerSupply(manager: TokenManager, options: CredentialSupplyOptions):
   // its `headers` getter builds a new record each time, so the issued headers are kept per credential.
   let last: unknown;
   let lastIssued: IssuedHeaders | undefined;
+  // DPoP: the key of the current credential, imported once (it also keeps each origin's nonce).
+  let dpopKey: { d: string; key: Promise<DPoPKey> } | undefined;
   return {
     kind: manager.provider.kind,
-    async issue() {
+    async issue(method, url) {
       const credential = await credentialFor(manager, type);
       if (credential !== last || lastIssued === undefined) {
         // `token` is the access token even for an ID token: it names the credential to the manager.
         lastIssued = { headers: prepare(headersOf(credential, type)), token: credential.token };
         last = credential;
       }
-      return lastIssued;
+      const jwk = type === 'access' && credential.tokenType === 'DPoP' ? credential.dpopKey : undefined;
+      if (!jwk) return lastIssued;
+      // A DPoP-bound token: a fresh proof for this method and URL (RFC 9449 §7.1), every time.
+      if (dpopKey?.d !== jwk.d) dpopKey = { d: jwk.d, key: DPoPKey.fromJwk(jwk) };
+      const key = await dpopKey.key;
+      const proof = await key.proof({ method, url, accessToken: credential.token });
+      return { headers: { ...lastIssued.headers, dpop: proof }, token: credential.token, dpop: { key, url } };
     },
-    async renewAfter(rejected) {
+    async renewAfter(rejected, answer) {
+      // A resource server's `use_dpop_nonce`: the token is fine; the next proof carries the nonce.
+      const nonce = rejected.dpop && dpopNonceChallenge(answer);
+      if (rejected.dpop && nonce) {
+        rejected.dpop.key.rememberNonce(rejected.dpop.url, nonce);
+        return;
+      }
       // Renews only if no other request renewed since `rejected` was issued.
       await manager.getCredential({ forceRefresh: true, rejectedToken: rejected.token ?? '' });
     },
@@ -126,6 +143,7 @@ export async function sendWithRenewal(
 ): Promise<Response> {
   const issue: CredentialSupply['issue'] = (method, url) => supply.issue(method, url);
   const first = await exchange.send(issue);
+  keepDPoPNonce(first);
   if (!(await exchange.refused(first.response))) return first.response;
   log.debug(`credential refused; renewing once${exchange.replayable ? ' and replaying once' : ''}`, {
     request: exchange.label,
@@ -133,5 +151,14 @@ export async function sendWithRenewal(
   await supply.renewAfter(first.issued, first.response);
   if (!exchange.replayable) return first.response;
   await first.response.body?.cancel().catch(() => {});
-  return (await exchange.send(issue)).response;
+  const second = await exchange.send(issue);
+  keepDPoPNonce(second);
+  return second.response;
+}
+
+/** A DPoP server may hand out its next nonce with any answer (RFC 9449 §8.2): keep it for the next proof. */
+function keepDPoPNonce({ response, issued }: { response: Response; issued: IssuedHeaders }): void {
+  if (!issued.dpop || response.status === 401) return; // a 401's nonce is taken by renewAfter
+  const nonce = response.headers.get('dpop-nonce');
+  if (nonce) issued.dpop.key.rememberNonce(issued.dpop.url, nonce);
 }

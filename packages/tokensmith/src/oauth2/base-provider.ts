@@ -33,7 +33,7 @@ export abstract class OAuth2Provider implements Provider {
     const o = this.client.options;
     if (o.cacheKey) return o.cacheKey;
     const resource = [o.resource ?? []].flat().join(',');
-    return [
+    const key = [
       'oauth2',
       this.client.serverId,
       o.clientId,
@@ -43,6 +43,9 @@ export abstract class OAuth2Provider implements Provider {
       o.audience ?? '',
       resource,
     ].join('|');
+    // A DPoP-bound token is another credential than a Bearer one for the same client: switching
+    // `dpop` on must not serve the cached Bearer token. Added only then, so Bearer keys stay as they were.
+    return o.dpop ? `${key}|dpop` : key;
   }
 
   /** Secret-free description, for printing. */
@@ -58,7 +61,7 @@ export abstract class OAuth2Provider implements Provider {
 
   /** Renew with `previous`'s refresh token; only it and the subject are read (a bare seed will do). */
   async refresh(
-    previous: Pick<Credential, 'refreshToken' | 'subject'>,
+    previous: Pick<Credential, 'refreshToken' | 'subject'> & Partial<Pick<Credential, 'dpopKey'>>,
     ctx: AcquireContext,
   ): Promise<Credential> {
     const refreshToken = previous.refreshToken;
@@ -74,6 +77,9 @@ export abstract class OAuth2Provider implements Provider {
         }),
       (as, response) => oauth.processRefreshTokenResponse(as, this.client.client, response),
       ctx.signal,
+      'token',
+      // A refresh token bound to a DPoP key (public clients) must be proved with that key.
+      previous.dpopKey,
     );
     return this.client.toCredential(tokens, timing, { grant: this.grant, user: previous.subject });
   }

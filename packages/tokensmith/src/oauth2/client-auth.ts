@@ -32,6 +32,15 @@ export async function makeClientAuth(options: OAuth2CommonOptions): Promise<oaut
       const imported = (await importJWK(jwk, jwk.alg)) as CryptoKey;
       return oauth.PrivateKeyJwt({ key: imported, kid: jwk.kid });
     }
+    case 'tls_client_auth':
+    case 'self_signed_tls_client_auth':
+      // RFC 8705: the client id goes in the body; the certificate on the TLS connection proves it.
+      if (!o.tls?.cert)
+        throw new TokensmithError(
+          'ERR_CONFIG_INVALID',
+          `${method} needs a TLS client certificate (tls.cert)`,
+        );
+      return oauth.TlsClientAuth();
     case 'none':
       return oauth.None();
     default:

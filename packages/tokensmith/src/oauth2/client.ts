@@ -1,9 +1,11 @@
 import { inspect } from 'node:util';
-import type * as oauth from 'oauth4webapi';
+import * as oauth from 'oauth4webapi';
 import type { Credential } from '../core/credential.js';
+import { type DPoPJwk, DPoPKey, dpopKeyOf } from '../core/dpop.js';
 import { TokensmithError } from '../core/errors.js';
 import { assertSecureUrl, createHttpClient, type FetchLike } from '../core/http.js';
 import { redactValue, registerSecret } from '../core/redact.js';
+import { lazyTlsFetch } from '../core/tls-lazy.js';
 import { makeClientAuth } from './client-auth.js';
 import { resolveServer } from './discovery.js';
 import { IdTokenVerifier } from './id-token.js';
@@ -27,6 +29,8 @@ export class OAuth2Client {
   #server: Promise<oauth.AuthorizationServer> | undefined;
   #clientAuth: Promise<oauth.ClientAuth> | undefined;
   #idTokens: IdTokenVerifier | undefined;
+  #dpopKey: Promise<DPoPKey | undefined> | undefined;
+  readonly #dpopHandles = new WeakMap<DPoPKey, oauth.DPoPHandle>();
 
   constructor(options: OAuth2CommonOptions) {
     if (!options.clientId) throw new TokensmithError('ERR_CONFIG_INVALID', 'clientId is required');
@@ -35,11 +39,15 @@ export class OAuth2Client {
     }
     registerSecret(options.clientSecret);
     this.options = options;
-    this.client = { client_id: options.clientId };
+    // With a client certificate, the token, revocation and introspection calls go to the server's
+    // mTLS endpoint aliases when it lists them (RFC 8705 §5).
+    this.client = options.tls?.cert
+      ? { client_id: options.clientId, use_mtls_endpoint_aliases: true }
+      : { client_id: options.clientId };
     // oauth4webapi sends `redirect: 'manual'`; this client follows redirects within each request's
     // origin (a same-origin 307 keeps the client secret), and refuses any other as ERR_REDIRECT_REFUSED.
     this.http = createHttpClient({
-      fetch: options.fetch,
+      fetch: options.fetch ?? (options.tls ? lazyTlsFetch(options.tls) : undefined),
       timeoutMs: options.timeoutMs,
       source: 'oauth2',
       retry: options.retry ?? true,
@@ -52,7 +60,13 @@ export class OAuth2Client {
 
   /** Options with secrets masked, for printing. */
   toJSON(): unknown {
-    return redactValue({ ...this.options, fetch: undefined });
+    const tls = this.options.tls && {
+      ca: this.options.tls.ca ? '[CA bundle]' : undefined,
+      cert: this.options.tls.cert ? '[client certificate]' : undefined,
+      key: this.options.tls.key ? '[redacted]' : undefined,
+    };
+    const dpop = this.options.dpop ? '[DPoP key]' : undefined;
+    return redactValue({ ...this.options, fetch: undefined, tls, dpop });
   }
 
   [inspect.custom](): string {
@@ -93,11 +107,37 @@ export class OAuth2Client {
     process: (as: oauth.AuthorizationServer, response: Response) => Promise<T>,
     signal?: AbortSignal,
     kind: ResponseKind = 'token',
+    boundTo?: DPoPJwk,
   ): Promise<{ tokens: T; timing: ExchangeTiming }> {
-    const [as, auth] = await Promise.all([this.server(), this.clientAuth()]);
+    const [as, auth, key] = await Promise.all([this.server(), this.clientAuth(), this.dpopKey(boundTo)]);
     const request = this.requestOptions(signal);
     const verifyIdToken = (s: oauth.AuthorizationServer, t: string) => this.verifyIdTokenSignature(s, t);
-    return requestTokens({ as, auth, request, verifyIdToken }, send, process, kind);
+    const dpop = key && { key, handle: this.#dpopHandle(key) };
+    return requestTokens({ as, auth, request, verifyIdToken, dpop }, send, process, kind);
+  }
+
+  /**
+   * The DPoP key for a token request: the one `boundTo` names (a refresh keeps the binding), else
+   * the configured one (generated once per client), else none.
+   */
+  async dpopKey(boundTo?: DPoPJwk): Promise<DPoPKey | undefined> {
+    if (!this.options.dpop) return undefined;
+    if (boundTo) return DPoPKey.fromJwk(boundTo);
+    this.#dpopKey ??= dpopKeyOf(this.options.dpop).catch((err) => {
+      this.#dpopKey = undefined;
+      throw err;
+    });
+    return this.#dpopKey;
+  }
+
+  /** oauth4webapi's proof maker for `key` (one per key: it keeps the server's nonce). */
+  #dpopHandle(key: DPoPKey): oauth.DPoPHandle {
+    let handle = this.#dpopHandles.get(key);
+    if (!handle) {
+      handle = oauth.DPoP(this.client, { privateKey: key.privateKey, publicKey: key.publicKey });
+      this.#dpopHandles.set(key, handle);
+    }
+    return handle;
   }
 
   /**

@@ -5,6 +5,7 @@
  */
 import type { Credential } from '../core/credential.js';
 import type { AcquireContext } from '../core/provider.js';
+import type { TlsOptions } from '../core/tls.js';
 import { OAuth2Provider } from './base-provider.js';
 import {
   GRANTS,
@@ -30,6 +31,10 @@ export interface GrantSecrets {
   clientSecret?: string;
   /** Secret grant options (password, refresh token, subject or actor token), merged into `extras`. */
   extras?: GrantExtras;
+  /** TLS options (CA bundle, client certificate and key), merged into the common options. */
+  tls?: TlsOptions;
+  /** The `private_key_jwt` key, merged into the common options. */
+  privateKey?: OAuth2CommonOptions['privateKey'];
 }
 
 /**
@@ -76,7 +81,12 @@ class LazyGrantProvider<G extends GrantName> extends OAuth2Provider {
       this.#user = entry.user?.({ ...common, ...extras } as unknown as GrantOptions[G]);
       this.#options = async () => {
         const s = await secrets();
-        const merged = s.clientSecret === undefined ? common : { ...common, clientSecret: s.clientSecret };
+        const merged = {
+          ...common,
+          ...(s.clientSecret === undefined ? {} : { clientSecret: s.clientSecret }),
+          ...(s.tls === undefined ? {} : { tls: s.tls }),
+          ...(s.privateKey === undefined ? {} : { privateKey: s.privateKey }),
+        };
         return grantOptions(grant, merged, { ...extras, ...s.extras });
       };
     } else {

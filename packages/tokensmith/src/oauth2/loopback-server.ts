@@ -78,8 +78,12 @@ export async function startLoopbackServer(options: LoopbackServerOptions): Promi
   });
   const port = (server.address() as AddressInfo).port;
   const hostInUri = host === '::1' ? '[::1]' : host;
+  // A login abandoned before its redirect (the browser could not start, the caller aborted) ends
+  // here too: its timer must not keep the process alive for the whole login timeout.
+  let abandon: (() => void) | undefined;
   const close = () =>
     new Promise<void>((resolve) => {
+      abandon?.();
       server.closeAllConnections();
       server.close(() => resolve());
     });
@@ -94,8 +98,14 @@ export async function startLoopbackServer(options: LoopbackServerOptions): Promi
           void close();
           reject(new TokensmithError('ERR_TIMEOUT', 'no browser login arrived before the timeout'));
         }, options.timeoutMs ?? 300_000);
+        abandon = () => {
+          clearTimeout(timer);
+          onCallback = undefined;
+          reject(new TokensmithError('ERR_ABORTED', 'the browser login was abandoned'));
+        };
         onCallback = (url, res) => {
           clearTimeout(timer);
+          abandon = undefined;
           handle(url).then(
             async (result) => {
               await respond(res, options.landingPage, { ok: true, subject: result.subject });

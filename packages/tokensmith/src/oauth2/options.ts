@@ -1,12 +1,17 @@
 import type { JWK } from 'jose';
+import type { DPoPOption } from '../core/dpop.js';
+import { TokensmithError } from '../core/errors.js';
 import type { FetchLike } from '../core/http.js';
 import type { RetryOptions } from '../core/retry.js';
+import type { TlsOptions } from '../core/tls.js';
 
 /** Every way the client can authenticate at the token endpoint. */
 export const CLIENT_AUTH_METHODS = [
   'client_secret_basic',
   'client_secret_post',
   'private_key_jwt',
+  'tls_client_auth',
+  'self_signed_tls_client_auth',
   'none',
 ] as const;
 
@@ -30,7 +35,10 @@ export interface OAuth2CommonOptions {
   clientId: string;
   /** Client secret, for `client_secret_basic` (the default when set) and `client_secret_post`. */
   clientSecret?: string;
-  /** Client authentication; default: basic with a secret, private_key_jwt with a key, else none. */
+  /**
+   * Client authentication; default: basic with a secret, private_key_jwt with a key, else none.
+   * `tls_client_auth` and `self_signed_tls_client_auth` (RFC 8705) need `tls.cert`.
+   */
   clientAuth?: ClientAuthMethod;
   /** Private key for `private_key_jwt`: a JWK (with `alg`) or a CryptoKey. */
   privateKey?: JWK | CryptoKey;
@@ -42,8 +50,21 @@ export interface OAuth2CommonOptions {
   resource?: string | string[];
   /** Extra token request parameters. */
   extraParams?: Record<string, string>;
-  /** fetch used for every request (default: global fetch). */
+  /** fetch used for every request (default: global fetch, through the environment's proxy). */
   fetch?: FetchLike;
+  /**
+   * Trusted CAs (added to the default roots) and a client certificate for mutual TLS (RFC 8705),
+   * for every request to the server (ignored when `fetch` is given). With a certificate, the
+   * server's `mtls_endpoint_aliases` are used, and certificate-bound tokens work: send them with
+   * `authFetch(manager, { fetch: tlsFetch(sameTls) })`.
+   */
+  tls?: TlsOptions;
+  /**
+   * DPoP (RFC 9449): `true` generates an ES256 key pair (kept in memory, and cached with the token so
+   * a later process can use it); or the key pair to use (its private key must be extractable). Every
+   * token request carries a proof; a `DPoP` token is sent with a fresh proof per request.
+   */
+  dpop?: DPoPOption;
   /** Time limit per HTTP exchange, ms (default 30 000). */
   timeoutMs?: number;
   /**
@@ -73,4 +94,31 @@ export function commonTokenParams(opts: OAuth2CommonOptions): URLSearchParams {
   for (const r of [opts.resource ?? []].flat()) params.append('resource', r);
   for (const [k, v] of Object.entries(opts.extraParams ?? {})) params.set(k, v);
   return params;
+}
+
+/**
+ * Authorization request parameters tokensmith sets itself: the login's safety rests on them (CSRF
+ * state, nonce, PKCE, the loopback redirect), so extra parameters may not replace them.
+ */
+export const RESERVED_AUTHORIZATION_PARAMS: readonly string[] = [
+  'client_id',
+  'redirect_uri',
+  'response_type',
+  'state',
+  'nonce',
+  'code_challenge',
+  'code_challenge_method',
+];
+
+/** Throws `ERR_CONFIG_INVALID` naming the first extra authorization parameter that is reserved. */
+export function checkAuthorizationParams(params: Record<string, string> | undefined): void {
+  for (const name of Object.keys(params ?? {})) {
+    if (RESERVED_AUTHORIZATION_PARAMS.includes(name)) {
+      throw new TokensmithError(
+        'ERR_CONFIG_INVALID',
+        `authorization parameter "${name}" is set by tokensmith and cannot be given`,
+        { field: name },
+      );
+    }
+  }
 }

@@ -7,6 +7,8 @@ export type RequestOptions = {
   [oauth.customFetch]: FetchLike;
   [oauth.allowInsecureRequests]: boolean;
   signal?: AbortSignal;
+  /** DPoP proof maker for token requests (set by token-request.ts when `dpop` is on). */
+  DPoP?: oauth.DPoPHandle;
 };
 
 /**

@@ -37,6 +37,10 @@ export function tokensToCredential(
     clientId: options.clientId,
     issuer: serverId,
     meta: { grant: extra.grant, ...(timing.skewMs ? { clockSkewMs: timing.skewMs } : {}) },
+    // Kept only when the server bound the token to the key (it may answer Bearer).
+    ...(timing.dpopKey && tokens.token_type.toLowerCase() === 'dpop'
+      ? { dpopKey: timing.dpopKey.toJwk() }
+      : {}),
   });
 }
 

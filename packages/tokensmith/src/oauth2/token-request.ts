@@ -1,4 +1,6 @@
 import type * as oauth from 'oauth4webapi';
+import type { DPoPKey } from '../core/dpop.js';
+import { isTokensmithError } from '../core/errors.js';
 import { serverDate } from '../core/http.js';
 import { toTokensmithError } from './oauth-error.js';
 import type { RequestOptions } from './request-options.js';
@@ -10,6 +12,8 @@ export interface ExchangeTiming {
   sentAt: number;
   /** Server clock minus local clock, ms, from the response `Date` header (0 when absent). */
   skewMs: number;
+  /** The DPoP key the request proved possession of (the tokens are bound to it when `token_type` is DPoP). */
+  dpopKey?: DPoPKey;
 }
 
 /** Sends one token request through oauth4webapi (`oauth.xxxGrantRequest`). */
@@ -29,6 +33,8 @@ export interface TokenRequestContext {
   request: RequestOptions;
   /** Checks an ID token's signature; claims are checked by `process`. */
   verifyIdToken: (as: oauth.AuthorizationServer, idToken: string) => Promise<void>;
+  /** DPoP (RFC 9449): the key, and oauth4webapi's handle that signs a proof for each token request. */
+  dpop?: { key: DPoPKey; handle: oauth.DPoPHandle };
 }
 
 /**
@@ -43,10 +49,28 @@ export async function requestTokens<T extends oauth.TokenEndpointResponse>(
   process: ProcessTokenResponse<T>,
   kind: ResponseKind = 'token',
 ): Promise<{ tokens: T; timing: ExchangeTiming }> {
+  try {
+    return await requestTokensOnce(ctx, send, process, kind);
+  } catch (err) {
+    // `use_dpop_nonce`: the handle kept the nonce the server sent; one more try with it.
+    if (ctx.dpop && isTokensmithError(err) && err.error === 'use_dpop_nonce') {
+      return requestTokensOnce(ctx, send, process, kind);
+    }
+    throw err;
+  }
+}
+
+async function requestTokensOnce<T extends oauth.TokenEndpointResponse>(
+  ctx: TokenRequestContext,
+  send: SendTokenRequest,
+  process: ProcessTokenResponse<T>,
+  kind: ResponseKind,
+): Promise<{ tokens: T; timing: ExchangeTiming }> {
   const { as } = ctx;
   const sentAt = Date.now();
+  const request = ctx.dpop ? { ...ctx.request, DPoP: ctx.dpop.handle } : ctx.request;
   try {
-    const response = await send(as, ctx.auth, ctx.request);
+    const response = await send(as, ctx.auth, request);
     const receivedAt = Date.now();
     const date = serverDate(response);
     // Date has one-second resolution: ignore differences below that.
@@ -60,7 +84,7 @@ export async function requestTokens<T extends oauth.TokenEndpointResponse>(
       throw toTokensmithError(err, 'token endpoint', { idToken: true });
     }
     if (tokens.id_token) await ctx.verifyIdToken(as, tokens.id_token);
-    return { tokens, timing: { sentAt, skewMs } };
+    return { tokens, timing: { sentAt, skewMs, ...(ctx.dpop ? { dpopKey: ctx.dpop.key } : {}) } };
   } catch (err) {
     throw toTokensmithError(err, 'token endpoint');
   }

@@ -47,7 +47,13 @@ export interface Forwarded {
 export function upstreamDispatcher(origin: string, options: Pool.Options): Dispatcher {
   const proxies = envProxies();
   return proxies
-    ? new EnvHttpProxyAgent({ ...options, ...proxyAgentOptions(proxies, { Client }), proxyTunnel: true })
+    ? new EnvHttpProxyAgent({
+        ...options,
+        ...proxyAgentOptions(proxies, { Client }),
+        proxyTunnel: true,
+        // TLS options (a CA, a client certificate) hold for the upstream inside the tunnel too.
+        requestTls: typeof options.connect === 'object' ? options.connect : undefined,
+      })
     : new Pool(origin, options);
 }
 

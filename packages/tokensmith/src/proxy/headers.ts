@@ -23,7 +23,8 @@ const DROP_FROM_REQUEST = new Set([...HOP_BY_HOP, 'authorization', 'proxy-author
 
 /** Names listed in a `Connection` header are hop-by-hop too. */
 function connectionTokens(value: string | undefined, into?: Set<string>): Set<string> | undefined {
-  if (!value) return into;
+  // The usual values name no header: skip the split on every keep-alive answer.
+  if (!value || value === 'keep-alive' || value === 'close') return into;
   let names = into;
   for (const part of value.split(',')) {
     const name = part.trim().toLowerCase();

@@ -2,6 +2,7 @@ import { TokensmithError } from '../core/errors.js';
 import { assertSecureUrl, DEFAULT_TIMEOUT_MS, isLoopbackHost } from '../core/http.js';
 import type { TokenManager } from '../core/manager.js';
 import { isRequestSigner, type Provider, type RequestSigner } from '../core/provider.js';
+import { type TlsConnectOptions, type TlsOptions, tlsConnectOptions } from '../core/tls.js';
 import { isTokenType, TOKEN_TYPES, type TokenType } from '../core/token-type.js';
 import { acceptedHostNames, allowedOrigins } from './guard.js';
 
@@ -43,6 +44,8 @@ export interface ProxyOptions {
   maxReplayBodyBytes?: number;
   /** How long `close()` lets in-flight requests finish before cutting them off, ms (default 10 s). */
   closeGraceMs?: number;
+  /** CAs to trust and a client certificate for the upstream (mutual TLS, certificate-bound tokens). */
+  tls?: TlsOptions;
 }
 
 /** {@link ProxyOptions} checked once, with defaults filled in. */
@@ -62,6 +65,8 @@ export interface NormalizedOptions {
   connections: number;
   maxReplayBodyBytes: number;
   closeGraceMs: number;
+  /** TLS options for the upstream connections, when given. */
+  tls?: TlsConnectOptions;
 }
 
 const invalid = (message: string) => new TokensmithError('ERR_CONFIG_INVALID', `proxy: ${message}`);
@@ -98,6 +103,7 @@ export function normalizeOptions(options: ProxyOptions): NormalizedOptions {
     origins: allowedOrigins(list(options.allowOrigins, 'allowOrigins')),
     timeoutMs: positive(options.timeoutMs, DEFAULT_TIMEOUT_MS, 'timeoutMs'),
     connections: positive(options.connections, 128, 'connections'),
+    tls: options.tls ? tlsConnectOptions(options.tls) : undefined,
     maxReplayBodyBytes: atLeastZero(options.maxReplayBodyBytes, 64 * 1024, 'maxReplayBodyBytes'),
     closeGraceMs: atLeastZero(options.closeGraceMs, 10_000, 'closeGraceMs'),
   };

@@ -62,6 +62,7 @@ export async function start(options: ProxyOptions): Promise<ProxyHandle> {
     headersTimeout: opts.timeoutMs,
     bodyTimeout: opts.timeoutMs,
     connectTimeout: Math.min(opts.timeoutMs, 10_000),
+    ...(opts.tls ? { connect: opts.tls } : {}),
   });
   const stats: ProxyStats = { requests: 0, retries: 0, errors: 0, inFlight: 0 };
   let closing: Promise<void> | undefined;

@@ -75,8 +75,8 @@ describe('RedisCache', () => {
     await other.set('k1', record('token-other'));
     assert.equal((await cache.get('k1'))?.token, 'token-1');
     assert.deepEqual(await cache.keys(), ['k*[2]', 'k1']);
-    const ttl1 = await raw.pttl(`${cache.prefix}entry:k1`);
-    const ttl2 = await raw.pttl(`${cache.prefix}entry:k*[2]`);
+    const ttl1 = await raw.pttl(cache.entryKey('k1'));
+    const ttl2 = await raw.pttl(cache.entryKey('k*[2]'));
     assert.ok(ttl1 > 600_000 && ttl1 <= 900_000, `ttl ${ttl1}`);
     assert.ok(ttl2 > 0 && ttl2 <= 120_000, `ttl ${ttl2}`);
     await cache.delete('k1');
@@ -105,7 +105,7 @@ describe('RedisCache', () => {
     );
     assert.equal(most, 1);
     assert.ok(a.stats.lockWaits + b.stats.lockWaits > 0, 'someone had to wait');
-    const lockKey = `${a.prefix}lock:taken-over`;
+    const lockKey = a.lockKey('taken-over');
     await a.withLock('taken-over', async () => {
       await raw.set(lockKey, 'someone-else'); // our lock expired and another host took it
     });
@@ -114,10 +114,10 @@ describe('RedisCache', () => {
 
   it("a crashed holder's lock expires after lockTtlMs; a live one makes waiters give up with ERR_LOCK_TIMEOUT", async () => {
     const cache = open({ lockWaitMs: 200 });
-    await raw.set(`${cache.prefix}lock:crashed`, 'dead-host', 'PX', 50);
+    await raw.set(cache.lockKey('crashed'), 'dead-host', 'PX', 50);
     assert.equal(await cache.withLock('crashed', async () => 'entered'), 'entered');
     assert.equal(cache.stats.lockWaits, 1);
-    await raw.set(`${cache.prefix}lock:busy`, 'live-host');
+    await raw.set(cache.lockKey('busy'), 'live-host');
     let ran = false;
     await assert.rejects(
       cache.withLock('busy', async () => {
@@ -130,7 +130,7 @@ describe('RedisCache', () => {
 
   it('reports a corrupt entry as ERR_CACHE_CORRUPT and treats it as a miss', async () => {
     const cache = open();
-    await raw.set(`${cache.prefix}entry:bad`, '{"v":1,"key":"bad","rec');
+    await raw.set(cache.entryKey('bad'), '{"v":1,"key":"bad","rec');
     assert.equal(await cache.get('bad'), undefined);
     assert.equal(logs.filter((l) => l.includes('ERR_CACHE_CORRUPT')).length, 1);
   });
@@ -142,7 +142,7 @@ describe('RedisCache', () => {
       refreshToken: `ref-${randomBytes(8).toString('hex')}`,
     });
     await cache.set('enc', secret);
-    const stored = (await raw.get(`${cache.prefix}entry:enc`)) as string;
+    const stored = (await raw.get(cache.entryKey('enc'))) as string;
     assert.ok(!stored.includes(secret.token) && !stored.includes(secret.refreshToken as string));
     assert.equal((await cache.get('enc'))?.token, secret.token);
     const wrong = new RedisCache({ url: redis.url, prefix: cache.prefix, encryptionKey: randomBytes(32) });

@@ -319,7 +319,7 @@ describe('grant option checks at the entry points', () => {
       code: 'ERR_CONFIG_INVALID',
       field: 'client_auth',
       message:
-        /:5: profile "x": client_auth must be one of client_secret_basic, client_secret_post, private_key_jwt, none \(got "magic"\)$/,
+        /:5: profile "x": client_auth must be one of client_secret_basic, client_secret_post, private_key_jwt, tls_client_auth, self_signed_tls_client_auth, none \(got "magic"\)$/,
     });
   });
 

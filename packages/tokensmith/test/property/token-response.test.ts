@@ -26,6 +26,9 @@ const RESPONSE_CODES: ErrorCode[] = [
   'ERR_OAUTH_ACCESS_DENIED',
   'ERR_OAUTH_EXPIRED_TOKEN',
   'ERR_OAUTH_ERROR',
+  // A `token_type` other than Bearer or DPoP: a client must not use a token type it does not know
+  // (RFC 6749 section 7.1); oauth4webapi refuses it. A random run found `"token_type":"NaN"`.
+  'ERR_UNSUPPORTED',
 ];
 
 /** Any JSON value, or one of the odd shapes real servers send for a field. */

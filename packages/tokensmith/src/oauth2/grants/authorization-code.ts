@@ -8,7 +8,12 @@ import { defaultLandingPage, type LandingPage } from '../landing-page.js';
 import { type LoopbackServerOptions, startLoopbackServer } from '../loopback-server.js';
 import { toTokensmithError } from '../oauth-error.js';
 import { openBrowserOrPrint } from '../open-browser.js';
-import { commonTokenParams, type OAuth2CommonOptions, scopeString } from '../options.js';
+import {
+  checkAuthorizationParams,
+  commonTokenParams,
+  type OAuth2CommonOptions,
+  scopeString,
+} from '../options.js';
 
 /** Options of {@link authorizationCode}. */
 export interface AuthorizationCodeOptions extends OAuth2CommonOptions {
@@ -46,6 +51,7 @@ export class AuthorizationCodeProvider extends OAuth2Provider {
 
   constructor(options: AuthorizationCodeOptions) {
     super(options);
+    checkAuthorizationParams(options.authorizationParams);
     this.#options = options;
   }
 

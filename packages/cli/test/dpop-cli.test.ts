@@ -1,0 +1,153 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { type OidcEmulator, startOidcEmulator } from '@tokensmith/emulators/internal/oidc/server.js';
+import { runCli, spawnCli } from '../../../test/helpers/cli.js';
+import { startDPoPResource } from '../../../test/helpers/dpop-resource.js';
+
+describe('DPoP from the CLI: request, proxy, token (child processes)', () => {
+  let emu: OidcEmulator;
+  let api: Awaited<ReturnType<typeof startDPoPResource>>;
+  let dir: string;
+  let env: Record<string, string>;
+  before(async () => {
+    emu = await startOidcEmulator({ dpop: { requireNonce: true } });
+    api = await startDPoPResource({
+      introspection: {
+        url: `${emu.issuer}/token/introspection`,
+        clientId: emu.clients.confidential.clientId,
+        clientSecret: emu.clients.confidential.clientSecret,
+      },
+      requireNonce: true,
+    });
+    dir = mkdtempSync(join(tmpdir(), 'tokensmith-dpop-cli-'));
+    mkdirSync(join(dir, 'config', 'tokensmith'), { recursive: true });
+    const file = join(dir, 'config', 'tokensmith', 'config.toml');
+    writeFileSync(
+      file,
+      `[profiles.svc]\ntype = "oauth2"\nissuer = "${emu.issuer}"\nclient_id = "${emu.clients.confidential.clientId}"\nclient_secret = "env:SVC_SECRET"\ndpop = true\n`,
+    );
+    chmodSync(file, 0o600);
+    env = {
+      XDG_CONFIG_HOME: join(dir, 'config'),
+      XDG_CACHE_HOME: join(dir, 'cache'),
+      SVC_SECRET: emu.clients.confidential.clientSecret,
+      // The DPoP private key is cached with the token: encrypted, like the token.
+      TOKENSMITH_CACHE_KEY: randomBytes(32).toString('base64'),
+    };
+  });
+  beforeEach(() => {
+    rmSync(join(dir, 'cache'), { recursive: true, force: true });
+    emu.resetStats();
+    api.seen.length = 0;
+  });
+  after(async () => {
+    await api.close();
+    await emu.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('`request` with `dpop = true`: a proof per request; a second process uses the cached token and key', async () => {
+    const first = await runCli(['request', '-p', 'svc', `${api.origin}/items?page=1`], { env });
+    assert.equal(first.code, 0, first.stderr);
+    assert.equal(first.stdout.trim(), '{"ok":true}');
+    // Token endpoint: use_dpop_nonce, then the retry with the nonce.
+    assert.equal(emu.stats.tokenRequests, 2);
+    const cached = readdirSync(join(dir, 'cache'), { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => readFileSync(join(e.parentPath, e.name), 'utf8'));
+    assert.ok(cached.length > 0);
+    assert.equal(
+      cached.some((text) => text.includes('"kty"') || text.includes('dpopKey')),
+      false,
+      'the cached key is encrypted',
+    );
+    const second = await runCli(['request', '-p', 'svc', '-X', 'DELETE', `${api.origin}/items/7`], { env });
+    assert.equal(second.code, 0, second.stderr);
+    assert.equal(emu.stats.tokenRequests, 2, 'the second process used the cached token and its key');
+    // Each new process meets the resource server's nonce challenge once, then is accepted.
+    assert.deepEqual(
+      api.seen.map((s) => [s.method, s.verdict, s.htu]),
+      [
+        ['GET', 'use_dpop_nonce', `${api.origin}/items`],
+        ['GET', 'ok', `${api.origin}/items`],
+        ['DELETE', 'use_dpop_nonce', `${api.origin}/items/7`],
+        ['DELETE', 'ok', `${api.origin}/items/7`],
+      ],
+    );
+    assert.equal(new Set(api.seen.map((s) => s.jti)).size, 4);
+    const leaked = [first.stderr, second.stderr].join('\n');
+    assert.equal(/"d"|dpop\+jwt|eyJ/.test(leaked), false, 'no key or proof in the output');
+  });
+
+  it('ad hoc `--dpop` on `request`', async () => {
+    const run = await runCli(
+      [
+        'request',
+        `${api.origin}/adhoc`,
+        '--issuer',
+        emu.issuer,
+        '--grant',
+        'client_credentials',
+        '--client-id',
+        emu.clients.confidential.clientId,
+        '--client-secret-env',
+        'SVC_SECRET',
+        '--dpop',
+      ],
+      { env },
+    );
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual(
+      api.seen.map((s) => s.verdict),
+      ['use_dpop_nonce', 'ok'],
+    );
+  });
+
+  it('`proxy` sends a fresh proof for the upstream URL with every request', async () => {
+    const child = spawnCli(['proxy', '-p', 'svc', '--upstream', api.origin, '--json'], { env });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+    const line = await new Promise<string>((resolve, reject) => {
+      let buf = '';
+      child.stdout.on('data', (d) => {
+        buf += d;
+        if (buf.includes('\n')) resolve(buf.split('\n')[0]!);
+      });
+      child.on('close', () => reject(new Error(`proxy exited early: ${stderr}`)));
+    });
+    const { url } = JSON.parse(line) as { url: string };
+    const a = await fetch(`${url}/p/one?q=1`);
+    const b = await fetch(`${url}/p/two`, { method: 'PUT', body: 'x' });
+    const c = await fetch(`${url}/p/one`);
+    assert.deepEqual([a.status, b.status, c.status], [200, 200, 200]);
+    assert.deepEqual(
+      api.seen.map((s) => [s.method, s.verdict, s.htu]),
+      [
+        ['GET', 'use_dpop_nonce', `${api.origin}/p/one`],
+        ['GET', 'ok', `${api.origin}/p/one`],
+        ['PUT', 'ok', `${api.origin}/p/two`],
+        ['GET', 'ok', `${api.origin}/p/one`],
+      ],
+    );
+    assert.equal(new Set(api.seen.map((s) => s.jti)).size, 4);
+    assert.equal(emu.stats.tokenRequests, 2);
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0, stderr);
+  });
+
+  it('`token` prints the DPoP-bound token; `--format header` names the DPoP scheme', async () => {
+    const raw = await runCli(['token', '-p', 'svc'], { env });
+    assert.equal(raw.code, 0, raw.stderr);
+    const token = raw.stdout.trim();
+    assert.match(token, /^[!-~]+$/);
+    const header = await runCli(['token', '-p', 'svc', '--format', 'header'], { env });
+    assert.equal(header.code, 0, header.stderr);
+    assert.equal(header.stdout.trim(), `Authorization: DPoP ${token}`);
+    assert.equal(emu.stats.tokenRequests, 2);
+  });
+});
