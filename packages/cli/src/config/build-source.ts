@@ -30,6 +30,7 @@ import {
   type OAuth2CommonOptions,
 } from 'tokensmith/internal/oauth2/options.js';
 import { personGate } from '../person.js';
+import { GRANT_KEYS } from './grant-keys.js';
 import { lazyProvider, UNRESOLVED_SECRET } from './lazy-provider.js';
 import { profileRefName } from './profile-token.js';
 import type { Profile } from './profiles.js';
@@ -209,20 +210,6 @@ async function kalturaProvider(
     allowInsecureHttp: v.bool('allow_insecure_http'),
   });
 }
-
-/** Profile keys of the grant options a profile can set, by option name (the registry's vocabulary). */
-const GRANT_KEYS: ReadonlyMap<keyof GrantExtras, string> = new Map<keyof GrantExtras, string>([
-  ['username', 'username'],
-  ['password', 'password'],
-  ['refreshToken', 'refresh_token'],
-  ['subjectToken', 'subject_token'],
-  ['subjectTokenType', 'subject_token_type'],
-  ['actorToken', 'actor_token'],
-  ['actorTokenType', 'actor_token_type'],
-  ['requestedTokenType', 'requested_token_type'],
-  ['redirectPort', 'redirect_port'],
-  ['authorizationParams', 'auth_params'],
-]);
 
 async function oauthProvider(
   profile: Profile,

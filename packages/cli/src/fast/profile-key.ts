@@ -7,6 +7,7 @@
  */
 import { assertSecureUrl } from 'tokensmith/internal/core/http.js';
 import { issuerUrl } from 'tokensmith/internal/keycloak/issuer.js';
+import { oauth2CacheKey } from 'tokensmith/internal/oauth2/cache-key.js';
 import {
   defaultGrant,
   GRANTS,
@@ -16,11 +17,8 @@ import {
   isGrantName,
   missingGrantOptions,
 } from 'tokensmith/internal/oauth2/grant-registry.js';
-import {
-  CLIENT_AUTH_METHODS,
-  type OAuth2CommonOptions,
-  scopeString,
-} from 'tokensmith/internal/oauth2/options.js';
+import { CLIENT_AUTH_METHODS, type OAuth2CommonOptions } from 'tokensmith/internal/oauth2/options.js';
+import { GRANT_KEYS } from '../config/grant-keys.js';
 import type { Profile } from '../config/profiles.js';
 
 /** What the fast path needs to find and judge a profile's cached credential. */
@@ -65,19 +63,6 @@ const KNOWN_KEYS: ReadonlySet<string> = new Set([
   'realm',
   'legacy_auth_prefix',
 ]);
-
-/** Profile keys of grant options, by option name (build-source.ts's GRANT_KEYS). */
-const GRANT_KEYS: ReadonlyArray<readonly [keyof GrantExtras, string]> = [
-  ['username', 'username'],
-  ['password', 'password'],
-  ['refreshToken', 'refresh_token'],
-  ['subjectToken', 'subject_token'],
-  ['subjectTokenType', 'subject_token_type'],
-  ['actorToken', 'actor_token'],
-  ['actorTokenType', 'actor_token_type'],
-  ['requestedTokenType', 'requested_token_type'],
-  ['redirectPort', 'redirect_port'],
-];
 
 /**
  * The cache key and window of `profile` when it is an OAuth 2 or Keycloak profile on the file cache
@@ -136,17 +121,15 @@ export function warmProfile(profile: Profile): WarmProfile | undefined {
     resource: values.resource as string | string[] | undefined,
   };
   const user = grantUser(grant, { ...common, ...written });
-  // OAuth2Provider.cacheKey, field for field.
-  const providerKey = [
-    'oauth2',
-    issuer ?? tokenEndpoint,
+  const providerKey = oauth2CacheKey({
+    server: (issuer ?? tokenEndpoint)!,
     clientId,
     grant,
-    user ?? '',
-    scopeString(common.scope) ?? '',
-    common.audience ?? '',
-    [common.resource ?? []].flat().join(','),
-  ].join('|');
+    user,
+    scope: common.scope,
+    audience: common.audience,
+    resource: common.resource,
+  });
   return { key: `profile:${profile.name}|${providerKey}`, windowMs: window * 1000 };
 }
 

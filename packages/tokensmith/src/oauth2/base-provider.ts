@@ -3,8 +3,9 @@ import * as oauth from 'oauth4webapi';
 import type { Credential } from '../core/credential.js';
 import { TokensmithError } from '../core/errors.js';
 import type { AcquireContext, Provider } from '../core/provider.js';
+import { oauth2CacheKey } from './cache-key.js';
 import { OAuth2Client } from './client.js';
-import { type OAuth2CommonOptions, scopeString } from './options.js';
+import type { OAuth2CommonOptions } from './options.js';
 
 /**
  * Shared behaviour of every OAuth 2 grant provider: the refresh_token grant for renewal, revocation,
@@ -32,20 +33,16 @@ export abstract class OAuth2Provider implements Provider {
   get cacheKey(): string {
     const o = this.client.options;
     if (o.cacheKey) return o.cacheKey;
-    const resource = [o.resource ?? []].flat().join(',');
-    const key = [
-      'oauth2',
-      this.client.serverId,
-      o.clientId,
-      this.grant,
-      this.user ?? '',
-      scopeString(o.scope) ?? '',
-      o.audience ?? '',
-      resource,
-    ].join('|');
-    // A DPoP-bound token is another credential than a Bearer one for the same client: switching
-    // `dpop` on must not serve the cached Bearer token. Added only then, so Bearer keys stay as they were.
-    return o.dpop ? `${key}|dpop` : key;
+    return oauth2CacheKey({
+      server: this.client.serverId,
+      clientId: o.clientId,
+      grant: this.grant,
+      user: this.user,
+      scope: o.scope,
+      audience: o.audience,
+      resource: o.resource,
+      dpop: !!o.dpop,
+    });
   }
 
   /** Secret-free description, for printing. */
