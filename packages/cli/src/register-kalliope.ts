@@ -14,6 +14,9 @@ export function registerKalliopeCommands(program: Command, emulate: Command): vo
     .option('--password-env <VAR>', 'environment variable holding the password', 'KALLIOPE_PASSWORD')
     .option('--domain <domain>', 'tenant domain, when --url has none (default: default)')
     .option('--allow-insecure-http', 'allow plain http to a non-loopback host')
+    .option('--ca-file <path>', 'PEM bundle of CAs to trust as well as the default ones (a private CA)')
+    .option('--client-cert <path>', 'PEM client certificate for mutual TLS (with --client-key)')
+    .option('--client-key <path>', "PEM file of the client certificate's private key")
     .option('--json', 'print the header and its parts as JSON')
     .action(async (opts, cmd: Command) => {
       const { kalliopeHeader } = await import('./commands/kalliope-header.js');

@@ -20,6 +20,9 @@ function connection(cmd: Command): Command {
       'environment variable holding a KS to use instead of starting a session',
       'KALTURA_SESSION',
     )
+    .option('--ca-file <path>', 'PEM bundle of CAs to trust as well as the default ones (a private CA)')
+    .option('--client-cert <path>', 'PEM client certificate for mutual TLS (with --client-key)')
+    .option('--client-key <path>', "PEM file of the client certificate's private key")
     .option(
       '--allow-insecure-http',
       'allow plain http to a non-loopback host (credentials travel in the clear)',

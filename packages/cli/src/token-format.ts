@@ -16,6 +16,26 @@ export const TOKEN_FORMATS = ['raw', 'json', 'header', 'env', 'exec-credential']
 /** One of {@link TOKEN_FORMATS}. */
 export type TokenFormat = (typeof TOKEN_FORMATS)[number];
 
+/**
+ * What `tokensmith token` adds on stderr for a DPoP-bound token: on its own (without a proof signed
+ * with the key that stays in tokensmith) the token is of no use.
+ */
+export const DPOP_NOTE =
+  'tokensmith: note: this token is DPoP-bound: each request needs a fresh DPoP proof signed with a key that stays in tokensmith; `tokensmith request` and `tokensmith proxy` add it';
+
+/**
+ * The note for `c` written as `format`, or undefined: a DPoP-bound access token in any format but
+ * `json` (which says `type: "DPoP"`) and `exec-credential` (refused by {@link formatToken}).
+ */
+export function dpopNote(
+  c: Credential,
+  format: TokenFormat,
+  tokenType: TokenType = 'access',
+): string | undefined {
+  if (tokenType !== 'access' || c.tokenType !== 'DPoP' || format === 'json') return undefined;
+  return DPOP_NOTE;
+}
+
 /** Check a `--format` value. */
 export function parseTokenFormat(value: string): TokenFormat {
   if (!(TOKEN_FORMATS as readonly string[]).includes(value)) {
@@ -104,7 +124,7 @@ export function parseEnvName(name: string): string {
 /**
  * The text `tokensmith token` prints. `json` never includes the refresh token; `env` is an
  * `export NAME=…` line for `eval`; `exec-credential` is the Kubernetes ExecCredential in the
- * apiVersion kubectl asked for.
+ * apiVersion kubectl asked for (`ERR_UNSUPPORTED` for a DPoP-bound token: kubectl sends Bearer).
  */
 export function formatToken(c: Credential, format: TokenFormat, options: FormatOptions = {}): string {
   const type = options.tokenType ?? 'access';
@@ -130,6 +150,13 @@ export function formatToken(c: Credential, format: TokenFormat, options: FormatO
     case 'env':
       return `export ${options.envName ?? defaultEnvName(c.kind)}=${shellQuote(token)}`;
     case 'exec-credential':
+      if (type === 'access' && c.tokenType === 'DPoP') {
+        // RFC 9449 §7.2: a server must refuse a DPoP-bound token sent as Bearer, as kubectl would.
+        throw new TokensmithError(
+          'ERR_UNSUPPORTED',
+          '--format exec-credential cannot carry a DPoP-bound token: kubectl sends it as Bearer, which the server refuses; use a profile without dpop',
+        );
+      }
       return JSON.stringify({
         apiVersion: options.execInfo?.apiVersion ?? EXEC_CREDENTIAL_VERSIONS[0],
         kind: 'ExecCredential',

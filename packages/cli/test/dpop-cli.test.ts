@@ -4,6 +4,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import { DPOP_NOTE } from '@tokensmith/cli/internal/token-format.js';
 import { type OidcEmulator, startOidcEmulator } from '@tokensmith/emulators/internal/oidc/server.js';
 import { runCli, spawnCli } from '../../../test/helpers/cli.js';
 import { startDPoPResource } from '../../../test/helpers/dpop-resource.js';
@@ -148,6 +149,33 @@ describe('DPoP from the CLI: request, proxy, token (child processes)', () => {
     const header = await runCli(['token', '-p', 'svc', '--format', 'header'], { env });
     assert.equal(header.code, 0, header.stderr);
     assert.equal(header.stdout.trim(), `Authorization: DPoP ${token}`);
+    assert.equal(emu.stats.tokenRequests, 2);
+  });
+
+  it('`token` notes on stderr that a DPoP-bound token needs a proof per request; exec-credential is refused', async () => {
+    const note = `${DPOP_NOTE}\n`;
+    const header = await runCli(['token', '-p', 'svc', '--format', 'header'], { env });
+    assert.equal(header.code, 0, header.stderr);
+    assert.match(header.stdout, /^Authorization: DPoP [!-~]+\n$/);
+    assert.equal(header.stderr, note);
+    const token = header.stdout.trim().slice('Authorization: DPoP '.length);
+    // The same from the warm cache (a later process), for raw and env too; json says `type: DPoP`.
+    const raw = await runCli(['token', '-p', 'svc'], { env });
+    assert.deepEqual([raw.code, raw.stdout, raw.stderr], [0, `${token}\n`, note]);
+    const shell = await runCli(['token', '-p', 'svc', '--format', 'env'], { env });
+    assert.deepEqual([shell.code, shell.stdout, shell.stderr], [0, `export TOKEN=${token}\n`, note]);
+    const json = await runCli(['token', '-p', 'svc', '--format', 'json'], { env });
+    assert.equal(json.code, 0, json.stderr);
+    assert.equal(json.stderr, '');
+    assert.equal((JSON.parse(json.stdout) as { type: string }).type, 'DPoP');
+    // kubectl sends the token as Bearer, which a server must refuse for a DPoP-bound token.
+    const kube = await runCli(['token', '-p', 'svc', '--format', 'exec-credential'], { env });
+    assert.equal(kube.code, 1);
+    assert.equal(kube.stdout, '');
+    assert.match(
+      kube.stderr,
+      /^tokensmith: ERR_UNSUPPORTED: --format exec-credential cannot carry a DPoP-bound token/,
+    );
     assert.equal(emu.stats.tokenRequests, 2);
   });
 });

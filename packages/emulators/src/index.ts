@@ -5,6 +5,8 @@
  * session and app-token services, and a Kalliope PBX's digest check.
  * @packageDocumentation
  */
+
+export type { EmulatorTls } from './https-listener.js';
 export type {
   KalliopeEmulator,
   KalliopeEmulatorOptions,

@@ -6,10 +6,11 @@
 import { registerSecret } from 'tokensmith/internal/core/redact.js';
 import { parseConnectionString } from 'tokensmith/internal/kalliope/connection-string.js';
 import { signer } from 'tokensmith/internal/kalliope/signer.js';
+import { fetchForTlsFlags, type TlsFlags } from '../config/tls-files.js';
 import { info, out, UsageError } from '../io.js';
 
 /** Parsed options of `kalliope header`. */
-export interface KalliopeHeaderOptions {
+export interface KalliopeHeaderOptions extends TlsFlags {
   url: string;
   username?: string;
   /** Name of the environment variable holding the password (default `KALLIOPE_PASSWORD`). */
@@ -50,6 +51,7 @@ export async function kalliopeHeader(opts: KalliopeHeaderOptions): Promise<void>
     password,
     domain: opts.domain,
     allowInsecureHttp: opts.allowInsecureHttp,
+    fetch: fetchForTlsFlags(opts),
   });
   const header = await s.header();
   if (opts.json) {

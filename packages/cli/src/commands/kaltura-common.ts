@@ -1,11 +1,13 @@
 /** Shared option handling of the `kaltura` commands: connection, secrets from the environment, output. */
+import type { FetchLike } from 'tokensmith/internal/core/http.js';
 import { registerSecret } from 'tokensmith/internal/core/redact.js';
 import { isoTime } from 'tokensmith/internal/core/time-bounds.js';
 import { KalturaAdmin } from 'tokensmith/internal/kaltura/admin.js';
+import { fetchForTlsFlags, type TlsFlags } from '../config/tls-files.js';
 import { UsageError } from '../io.js';
 
 /** Connection options as commander hands them over. */
-export interface ConnectionOpts {
+export interface ConnectionOpts extends TlsFlags {
   serviceUrl?: string;
   partnerId?: string;
   adminSecretEnv?: string;
@@ -14,18 +16,28 @@ export interface ConnectionOpts {
   json?: boolean;
 }
 
-/** Service URL, partner id and the insecure-http opt-out, from flags or the environment. */
+/**
+ * Service URL, partner id and the insecure-http opt-out, from flags or the environment, and a fetch
+ * with `--ca-file` / `--client-cert` / `--client-key` when given.
+ */
 export function connection(opts: ConnectionOpts): {
   serviceUrl: string;
   partnerId: number;
   allowInsecureHttp: boolean;
+  fetch?: FetchLike;
 } {
   const serviceUrl = opts.serviceUrl ?? process.env.KALTURA_SERVICE_URL ?? 'https://www.kaltura.com';
   const rawPartner = opts.partnerId ?? process.env.KALTURA_PARTNER_ID;
   if (rawPartner === undefined) throw new UsageError('give --partner-id (or set KALTURA_PARTNER_ID)');
   if (!/^-?\d+$/.test(rawPartner.trim()))
     throw new UsageError(`--partner-id must be an integer (got "${rawPartner}")`);
-  return { serviceUrl, partnerId: Number(rawPartner), allowInsecureHttp: !!opts.allowInsecureHttp };
+  const fetch = fetchForTlsFlags(opts);
+  return {
+    serviceUrl,
+    partnerId: Number(rawPartner),
+    allowInsecureHttp: !!opts.allowInsecureHttp,
+    ...(fetch ? { fetch } : {}),
+  };
 }
 
 /** A secret from the environment variable `name`, registered for redaction; undefined when unset. */

@@ -34,7 +34,7 @@ export async function proxyCommand(flags: ProxyFlags): Promise<void> {
       allowInsecureHttp: flags.allowInsecureHttp,
       tokenType: parseTokenType(flags.tokenType),
       // The profile's CA and client certificate hold for the upstream too (certificate-bound tokens).
-      tls: source.kind === 'manager' ? await source.tls?.() : undefined,
+      tls: await source.tls?.(),
     });
     // The address goes to stdout (one line, or JSON) so scripts can read the chosen port.
     if (flags.json) out(JSON.stringify({ url: handle.url, upstream: flags.upstream, profile: source.name }));

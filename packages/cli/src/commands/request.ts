@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { assertSecureUrl, type FetchLike } from 'tokensmith/internal/core/http.js';
+import { assertSecureUrl, type FetchLike, networkError } from 'tokensmith/internal/core/http.js';
 import type { CliSource, SourceFlags } from '../credential-source.js';
 import { info, readStdin, UsageError } from '../io.js';
 import { parseMinValidity } from '../min-validity.js';
@@ -42,7 +42,10 @@ export async function requestCommand(url: string, flags: RequestFlags): Promise<
       await source.manager.getCredential({ minValiditySeconds });
     }
     const send = await fetchFor(source);
-    const response = await send(target.href, { method, headers, body });
+    const response = await send(target.href, { method, headers, body }).catch((cause: unknown) => {
+      // The API could not be reached: say how, as for the token endpoint, not "fetch failed".
+      throw networkError(cause, method, target.href, 'API');
+    });
     if (flags.include) {
       process.stdout.write(`HTTP ${response.status} ${response.statusText}\n`);
       for (const [k, v] of response.headers) process.stdout.write(`${k}: ${v}\n`);
@@ -61,11 +64,11 @@ export async function requestCommand(url: string, flags: RequestFlags): Promise<
 async function fetchFor(source: CliSource): Promise<FetchLike> {
   if (source.kind === 'signer') {
     const { authFetch } = await import('tokensmith/internal/fetch/auth-fetch.js');
-    return authFetch(source.signer);
+    return authFetch(source.signer, { fetch: source.fetch });
   }
   if (source.manager.provider.kind === 'kaltura') {
     const { kalturaFetch } = await import('tokensmith/internal/kaltura/ks-fetch.js');
-    return kalturaFetch(source.manager);
+    return kalturaFetch(source.manager, { fetch: source.fetch });
   }
   const { authFetch } = await import('tokensmith/internal/fetch/auth-fetch.js');
   // A profile with TLS settings sends its client certificate to the API too (bound tokens).

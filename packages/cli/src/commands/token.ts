@@ -2,7 +2,14 @@ import { credentialFor } from 'tokensmith/internal/core/token-type.js';
 import type { SourceFlags } from '../credential-source.js';
 import { info, out, UsageError } from '../io.js';
 import { parseMinValidity } from '../min-validity.js';
-import { execInfo, formatToken, parseEnvName, parseTokenFormat, parseTokenType } from '../token-format.js';
+import {
+  dpopNote,
+  execInfo,
+  formatToken,
+  parseEnvName,
+  parseTokenFormat,
+  parseTokenType,
+} from '../token-format.js';
 import type { TokenFile } from '../watch/token-file.js';
 import { signOnce, withSource } from '../with-source.js';
 
@@ -37,6 +44,13 @@ export async function tokenCommand(flags: TokenFlags): Promise<void> {
   // kubectl says which ExecCredential version to answer in, and whether a person can answer prompts.
   const kube = format === 'exec-credential' ? execInfo() : undefined;
   const render = { tokenType, envName, execInfo: kube };
+  // On stderr, once (a watch renders many times): stdout keeps the token and nothing else.
+  let noted = false;
+  const noteOnce = (note: string | undefined) => {
+    if (note === undefined || noted) return;
+    noted = true;
+    info(note);
+  };
   await withSource(
     flags,
     async (source) => {
@@ -67,7 +81,9 @@ export async function tokenCommand(flags: TokenFlags): Promise<void> {
             forceRefresh: flags.forceRefresh,
             minValiditySeconds,
           });
-          await file.write(formatToken(credential, format, render));
+          const text = formatToken(credential, format, render);
+          noteOnce(dpopNote(credential, format, tokenType));
+          await file.write(text);
           return;
         }
         await untilStopped(file, (signal) =>
@@ -75,7 +91,11 @@ export async function tokenCommand(flags: TokenFlags): Promise<void> {
             manager: source.manager,
             tokenType,
             file,
-            render: (credential) => formatToken(credential, format, render),
+            render: (credential) => {
+              const text = formatToken(credential, format, render);
+              noteOnce(dpopNote(credential, format, tokenType));
+              return text;
+            },
             signal,
             log: info,
           }),
@@ -87,6 +107,7 @@ export async function tokenCommand(flags: TokenFlags): Promise<void> {
         minValiditySeconds,
       });
       out(formatToken(credential, format, render));
+      noteOnce(dpopNote(credential, format, tokenType));
     },
     { interactive: kube?.interactive },
   );

@@ -67,7 +67,16 @@ export type ProfileSource =
       tls?: () => Promise<TlsOptions>;
       close(): Promise<void>;
     }
-  | { kind: 'signer'; name: string; signer: RequestSigner; close(): Promise<void> };
+  | {
+      kind: 'signer';
+      name: string;
+      signer: RequestSigner;
+      /** The fetch for the PBX when the profile has TLS settings (its CA, its client certificate). */
+      fetch?: FetchLike;
+      /** The profile's TLS settings (read on the first call), for the proxy's upstream. */
+      tls?: () => Promise<TlsOptions>;
+      close(): Promise<void>;
+    };
 
 /** Options of {@link openProfile}. */
 export interface OpenProfileOptions extends InteractiveHooks {
@@ -98,6 +107,10 @@ export async function openProfile(
   options: OpenProfileOptions = {},
 ): Promise<ProfileSource> {
   const v = new ProfileValues(profile);
+  // TLS files are read on the first request, like secrets: a cache hit reads none.
+  const tls = v.tls();
+  // Requests to the API use the same CA and client certificate (certificate-bound tokens, RFC 8705).
+  const fetch = tls ? lazyTlsFetch(tls) : undefined;
   if (profile.type === 'kalliope') {
     const { signer } = await import('tokensmith/internal/kalliope/signer.js');
     const s = signer({
@@ -106,20 +119,17 @@ export async function openProfile(
       password: await v.secret('password'),
       domain: v.str('domain'),
       allowInsecureHttp: v.bool('allow_insecure_http'),
+      fetch,
     });
-    return { kind: 'signer', name: profile.name, signer: s, close: async () => {} };
+    return { kind: 'signer', name: profile.name, signer: s, fetch, tls, close: async () => {} };
   }
-  // TLS files are read on the first request, like secrets: a cache hit reads none.
-  const tls = profile.type === 'oauth2' || profile.type === 'keycloak' ? v.tls() : undefined;
-  const provider = await buildProvider(profile, v, options, tls);
+  const provider = await buildProvider(profile, v, { ...options, fetch }, tls);
   const cache = options.cache ?? cacheFor(profile, v);
   const manager = new TokenManager(provider, {
     cache,
     key: `${profileKeyPrefix(profile.name)}${provider.cacheKey}`,
     refreshWindowSeconds: v.num('refresh_window_seconds'),
   });
-  // Requests to the API use the same CA and client certificate (certificate-bound tokens, RFC 8705).
-  const fetch = tls ? lazyTlsFetch(tls) : undefined;
   return { kind: 'manager', name: profile.name, manager, cache, fetch, tls, close: () => closeCache(cache) };
 }
 
@@ -150,7 +160,7 @@ export async function closeCache(cache: CredentialCache): Promise<void> {
 async function buildProvider(
   profile: Profile,
   v: ProfileValues,
-  hooks: OpenProfileOptions,
+  hooks: OpenProfileOptions & { fetch?: FetchLike },
   tls: (() => Promise<TlsOptions>) | undefined,
 ): Promise<Provider> {
   switch (profile.type) {
@@ -175,7 +185,7 @@ async function buildProvider(
 async function kalturaProvider(
   type: 'kaltura-app-token' | 'kaltura-admin',
   v: ProfileValues,
-  hooks: OpenProfileOptions,
+  hooks: OpenProfileOptions & { fetch?: FetchLike },
   secret: (key: string) => Promise<string | undefined>,
 ): Promise<Provider> {
   if (type === 'kaltura-admin') {
@@ -190,6 +200,7 @@ async function kalturaProvider(
       privileges: v.str('privileges'),
       local: v.bool('local'),
       allowInsecureHttp: v.bool('allow_insecure_http'),
+      fetch: hooks.fetch,
     });
   }
   const { appTokenSession, APP_TOKEN_HASH_TYPES } = await import(
@@ -208,6 +219,7 @@ async function kalturaProvider(
     sessionPrivileges: v.str('privileges'),
     ks: (await secret('ks')) ?? (env.KALTURA_SESSION || undefined),
     allowInsecureHttp: v.bool('allow_insecure_http'),
+    fetch: hooks.fetch,
   });
 }
 

@@ -15,6 +15,15 @@ interface Field {
   profileRef?: boolean;
 }
 
+// TLS (see tls-files.ts): paths; the key may also be a secret reference. A private CA or a client
+// certificate is a fact of the network, so every profile type that talks to a server takes them.
+const TLS: Record<string, Field> = {
+  ca_file: { type: 'string' },
+  client_cert: { type: 'string' },
+  client_key: { type: 'string' },
+  client_key_passphrase: { type: 'string', secret: true },
+};
+
 const OAUTH: Record<string, Field> = {
   issuer: { type: 'string' },
   token_endpoint: { type: 'string' },
@@ -42,11 +51,7 @@ const OAUTH: Record<string, Field> = {
   redirect_port: { type: 'number' },
   // Extra authorization request parameters (authorization_code): `{ prompt = "login" }`.
   auth_params: { type: 'table' },
-  // TLS (see tls-files.ts): paths; the key may also be a secret reference.
-  ca_file: { type: 'string' },
-  client_cert: { type: 'string' },
-  client_key: { type: 'string' },
-  client_key_passphrase: { type: 'string', secret: true },
+  ...TLS,
 };
 
 const COMMON: Record<string, Field> = {
@@ -90,6 +95,7 @@ export const PROFILE_SCHEMAS: Record<string, Record<string, Field>> = {
     privileges: { type: 'string' },
     ks: { type: 'string', secret: true },
     allow_insecure_http: { type: 'boolean' },
+    ...TLS,
   },
   'kaltura-admin': {
     ...COMMON,
@@ -102,6 +108,7 @@ export const PROFILE_SCHEMAS: Record<string, Record<string, Field>> = {
     privileges: { type: 'string' },
     local: { type: 'boolean' },
     allow_insecure_http: { type: 'boolean' },
+    ...TLS,
   },
   kalliope: {
     ...COMMON,
@@ -110,6 +117,7 @@ export const PROFILE_SCHEMAS: Record<string, Record<string, Field>> = {
     password: { type: 'string', secret: true },
     domain: { type: 'string' },
     allow_insecure_http: { type: 'boolean' },
+    ...TLS,
   },
 };
 

@@ -12,8 +12,9 @@
  * The salt answer is JSON when `Accept` asks for it, XML otherwise (the PBX's default is inferred to be XML).
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createListener, type EmulatorTls } from '../https-listener.js';
 import { NonceStore, REJECT_REASONS, type RejectReason, verifyHeader } from './verify.js';
 
 /** A user of one tenant. */
@@ -35,6 +36,8 @@ export interface KalliopeEmulatorOptions {
   salts?: Record<string, string>;
   /** Server clock, epoch ms (default `Date.now`); also used for the `Date` header. */
   now?: () => number;
+  /** Serve https with this certificate (and, with `ca`, require client certificates); http without. */
+  tls?: EmulatorTls;
 }
 
 /** Counters of what the emulator did. */
@@ -138,7 +141,7 @@ export async function startKalliopeEmulator(
     res.end(reply.text);
   };
 
-  const server = createServer(handle);
+  const server = createListener(handle, options.tls);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
@@ -150,7 +153,7 @@ export async function startKalliopeEmulator(
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
 
   return {
-    url: `http://${host}:${address.port}`,
+    url: `${options.tls ? 'https' : 'http'}://${host}:${address.port}`,
     stats,
     salt: (domain) => salts.get(domain),
     rotateSalt(domain, salt = randomSalt()) {

@@ -4,8 +4,9 @@
  * XML unless `format=1` asks for JSON. node:http only; state in memory or in a JSON file written
  * atomically. For demos and tests: it listens on 127.0.0.1 unless told otherwise.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createListener, type EmulatorTls } from '../https-listener.js';
 import { ApiError, errors } from './api-error.js';
 import { type DispatchDeps, dispatch } from './dispatch.js';
 import { runMultiRequest } from './multirequest.js';
@@ -32,6 +33,8 @@ export interface KalturaEmulatorOptions {
   ksVersion?: 1 | 2;
   /** Categories that exist from the start (default `[1]`). */
   categoryIds?: number[];
+  /** Serve https with this certificate (and, with `ca`, require client certificates); http without. */
+  tls?: EmulatorTls;
 }
 
 /** Counters of what the emulator did. */
@@ -175,12 +178,12 @@ export async function startKalturaEmulator(options: KalturaEmulatorOptions = {})
     send(res, 200, serializer.contentType, serializer.single(serializer.serialize(result), elapsed()));
   };
 
-  const server = createServer((req, res) => {
+  const server = createListener((req, res) => {
     handle(req, res).catch(() => {
       if (!res.headersSent) send(res, 500, 'application/json', JSON.stringify({ error: 'internal error' }));
       else res.destroy();
     });
-  });
+  }, options.tls);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
@@ -189,7 +192,7 @@ export async function startKalturaEmulator(options: KalturaEmulatorOptions = {})
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
 
   return {
-    url: `http://${host}:${address.port}`,
+    url: `${options.tls ? 'https' : 'http'}://${host}:${address.port}`,
     partnerId: state.partner.id,
     adminSecret: state.partner.adminSecret,
     userSecret: state.partner.secret,

@@ -1,3 +1,4 @@
+import { certificateErrorCode, isUntrustedCa, UNTRUSTED_CA_HINT } from './cert-errors.js';
 import { envProxyDispatcher } from './env-proxy.js';
 import { TokensmithError } from './errors.js';
 import { getLogger } from './log.js';
@@ -186,14 +187,7 @@ export function createHttpClient(options: HttpClientOptions = {}): FetchLike {
       if (init.signal?.aborted) {
         throw new TokensmithError('ERR_ABORTED', `${method} ${redactUrl(url)} was aborted`, { cause });
       }
-      throw new TokensmithError(
-        'ERR_NETWORK',
-        `${method} ${redactUrl(url)} failed: ${networkReason(cause)}`,
-        {
-          cause,
-          source: options.source,
-        },
-      );
+      throw networkError(cause, method, url, options.source);
     }
     if (log.enabled('debug')) {
       // Status, type, size and time only: the body is previewed by readBodyLimited, which reads it
@@ -279,9 +273,24 @@ export function redactUrl(url: string): string {
   }
 }
 
+/**
+ * `ERR_NETWORK` for a request that never got an answer (fetch's "fetch failed" TypeError): names the
+ * method, the URL without credentials or query values, and the transport's reason (with a hint for an
+ * untrusted CA). Already a TokensmithError (a refused redirect): returned as it is.
+ */
+export function networkError(cause: unknown, method: string, url: string, source?: string): TokensmithError {
+  if (cause instanceof TokensmithError) return cause;
+  return new TokensmithError('ERR_NETWORK', `${method} ${redactUrl(url)} failed: ${networkReason(cause)}`, {
+    cause,
+    source,
+  });
+}
+
 function networkReason(cause: unknown): string {
   const inner = (cause as { cause?: { code?: string; message?: string } })?.cause;
-  return inner?.code ?? inner?.message ?? (cause instanceof Error ? cause.message : 'unknown error');
+  const reason = inner?.code ?? inner?.message ?? (cause instanceof Error ? cause.message : 'unknown error');
+  // An untrusted CA is fixed by configuration, never by retrying: say where.
+  return isUntrustedCa(certificateErrorCode(cause)) ? `${reason} (${UNTRUSTED_CA_HINT})` : reason;
 }
 
 /**

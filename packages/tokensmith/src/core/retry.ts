@@ -7,6 +7,10 @@
  *   likely never reached the server, or reached it and was not answered;
  * - HTTP 500, 502, 503, 504 and 429: the server (or a gateway in front of it) said "not now".
  *
+ * Never retried: certificate failures (an untrusted CA, an expired certificate, a name the
+ * certificate does not hold, a client certificate the server refused; cert-errors.ts). They are
+ * `ERR_NETWORK` too, but every attempt would fail the same way.
+ *
  * What is not retried by default: `ERR_TIMEOUT`. A token request that timed out may have been
  * processed: with refresh-token rotation the server has then already replaced the refresh token we
  * hold, and sending the old one again is refused as `invalid_grant` or, under reuse detection (OAuth
@@ -17,7 +21,8 @@
  * @module
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type ErrorCode, isTokensmithError, TokensmithError } from './errors.js';
+import { certificateErrorCode } from './cert-errors.js';
+import { isTokensmithError, TokensmithError } from './errors.js';
 import { getLogger } from './log.js';
 import { isoTime } from './time-bounds.js';
 
@@ -138,7 +143,7 @@ export async function sendWithRetry(
     try {
       response = await attempt();
     } catch (err) {
-      if (!isTokensmithError(err) || !retryableError(policy, err.code) || n >= policy.attempts) {
+      if (!isTokensmithError(err) || !retryableError(policy, err) || n >= policy.attempts) {
         throw addAttempts(err, n);
       }
       const wait = backoffDelay(policy, n);
@@ -170,8 +175,9 @@ export async function sendWithRetry(
   }
 }
 
-function retryableError(policy: RetryPolicy, code: ErrorCode): boolean {
-  return code === 'ERR_NETWORK' || (code === 'ERR_TIMEOUT' && policy.retryOnTimeout);
+function retryableError(policy: RetryPolicy, err: TokensmithError): boolean {
+  if (err.code === 'ERR_NETWORK') return certificateErrorCode(err.cause) === undefined;
+  return err.code === 'ERR_TIMEOUT' && policy.retryOnTimeout;
 }
 
 /** True when waiting `wait` ms more would pass the time budget. */

@@ -4,10 +4,12 @@
  */
 import { inspect } from 'node:util';
 import { TokensmithError } from '../core/errors.js';
-import { assertSecureUrl, type FetchLike, isLoopbackHost } from '../core/http.js';
+import { assertSecureUrl, defaultFetch, type FetchLike, isLoopbackHost } from '../core/http.js';
 import { getLogger } from '../core/log.js';
 import type { RequestSigner, SignableRequest } from '../core/provider.js';
 import { registerSecret } from '../core/redact.js';
+import type { TlsOptions } from '../core/tls.js';
+import { lazyTlsFetch } from '../core/tls-lazy.js';
 import { ClockSkew } from './clock-skew.js';
 import { type KalliopeConnection, parseConnectionString } from './connection-string.js';
 import {
@@ -37,8 +39,14 @@ export interface KalliopeSignerOptions {
   password?: string;
   /** Tenant domain, when the connection string has none (default `default`). */
   domain?: string;
-  /** fetch for the salt endpoint (default: the global one). */
+  /** fetch for the salt endpoint (default: the global one, or one with `tls`). */
   fetch?: FetchLike;
+  /**
+   * Trusted CAs (a private CA) and a client certificate for the connections to the PBX, as in
+   * `oauth2` providers (core/tls.ts); loaded on the first request. Used for the salt, and by
+   * {@link KalliopeSigner.fetch} for the signed requests. Ignored when `fetch` is given.
+   */
+  tls?: TlsOptions;
   /** Local clock, epoch ms (default `Date.now`); tests set a wrong one. */
   now?: () => number;
   /** Allow plain http to a non-loopback host (the digest then travels in the clear). */
@@ -61,6 +69,11 @@ export interface KalliopeSigner extends RequestSigner {
   readonly origin: string;
   readonly username: string;
   readonly domain: string;
+  /**
+   * The fetch for requests to the PBX: the one given, or one with the `tls` settings (else the
+   * global one). Pass it on: `authFetch(signer, { fetch: signer.fetch })`.
+   */
+  readonly fetch: FetchLike;
   /** Current estimate of server clock minus local clock, ms. */
   readonly clockOffsetMs: number;
   /** `{ 'X-authenticate': value }` for a request to this PBX (other origins are refused). */
@@ -112,6 +125,7 @@ class Signer implements KalliopeSigner {
   readonly domain: string;
   readonly #password: string;
   readonly #fetch: FetchLike | undefined;
+  readonly fetch: FetchLike;
   readonly #timeoutMs: number | undefined;
   readonly #salts: SaltCache;
   readonly #clock: ClockSkew;
@@ -127,7 +141,8 @@ class Signer implements KalliopeSigner {
     this.username = resolved.username;
     this.domain = resolved.domain;
     this.#password = resolved.password;
-    this.#fetch = options.fetch;
+    this.#fetch = options.fetch ?? (options.tls ? lazyTlsFetch(options.tls) : undefined);
+    this.fetch = this.#fetch ?? defaultFetch;
     this.#timeoutMs = options.timeoutMs;
     this.#salts = options.saltCache ?? sharedSaltCache;
     this.#now = options.now ?? Date.now;

@@ -6,6 +6,7 @@ import { TokensmithError } from '../core/errors.js';
 import type { FetchLike } from '../core/http.js';
 import type { AcquireContext, Provider } from '../core/provider.js';
 import { registerSecret } from '../core/redact.js';
+import type { TlsOptions } from '../core/tls.js';
 import { checkTokenValue } from '../core/token-value.js';
 import { describeKs, sessionCredential } from './app-token-session.js';
 import { KalturaClient, normalizeServiceUrl } from './client.js';
@@ -34,6 +35,11 @@ export interface AdminSessionOptions {
   /** A KS to use as is (checked with `session.get`). */
   ks?: string;
   fetch?: FetchLike;
+  /**
+   * Trusted CAs (a private CA) and a client certificate for the connections to the server, as in
+   * `oauth2` providers (core/tls.ts); loaded on the first request. Ignored when `fetch` is given.
+   */
+  tls?: TlsOptions;
   timeoutMs?: number;
   allowInsecureHttp?: boolean;
   /** Clock, epoch ms. */

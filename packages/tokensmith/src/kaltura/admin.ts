@@ -8,6 +8,8 @@ import { getLogger } from '../core/log.js';
 import { TokenManager } from '../core/manager.js';
 import type { Provider } from '../core/provider.js';
 import { registerSecret } from '../core/redact.js';
+import type { TlsOptions } from '../core/tls.js';
+import { lazyTlsFetch } from '../core/tls-lazy.js';
 import { adminSession } from './admin-session.js';
 import { KalturaApiException } from './api-exception.js';
 import { type AppToken, toAppToken } from './app-token.js';
@@ -30,6 +32,11 @@ export interface AdminOptions {
   /** User of the admin session made from `adminSecret`. */
   userId?: string;
   fetch?: FetchLike;
+  /**
+   * Trusted CAs (a private CA) and a client certificate for the connections to the server, as in
+   * `oauth2` providers (core/tls.ts); loaded on the first request. Ignored when `fetch` is given.
+   */
+  tls?: TlsOptions;
   timeoutMs?: number;
   allowInsecureHttp?: boolean;
 }
@@ -150,7 +157,10 @@ export class KalturaAdmin {
   readonly #ks: (force: boolean) => Promise<string>;
   readonly #renewable: boolean;
 
-  constructor(options: AdminOptions) {
+  constructor(given: AdminOptions) {
+    // One connection pool with the TLS settings for the admin calls and the session they use.
+    const fetch = given.fetch ?? (given.tls ? lazyTlsFetch(given.tls) : undefined);
+    const options = { ...given, fetch };
     this.client = new KalturaClient(options);
     this.partnerId = options.partnerId;
     const source =

@@ -10,6 +10,7 @@ import type { FetchLike } from '../core/http.js';
 import { getLogger } from '../core/log.js';
 import type { AcquireContext, Provider } from '../core/provider.js';
 import { registerSecret } from '../core/redact.js';
+import type { TlsOptions } from '../core/tls.js';
 import { checkTokenValue } from '../core/token-value.js';
 import { KalturaClient, requireString } from './client.js';
 import { type PredictedSession, predictAppTokenSession } from './merge-rules.js';
@@ -48,6 +49,11 @@ export interface AppTokenSessionOptions {
   /** A KS to use as is instead of starting sessions (the seed's `ks` setting / `KALTURA_SESSION`). */
   ks?: string;
   fetch?: FetchLike;
+  /**
+   * Trusted CAs (a private CA) and a client certificate for the connections to the server, as in
+   * `oauth2` providers (core/tls.ts); loaded on the first request. Ignored when `fetch` is given.
+   */
+  tls?: TlsOptions;
   timeoutMs?: number;
   allowInsecureHttp?: boolean;
 }

@@ -15,6 +15,8 @@ import {
 } from '../core/http.js';
 import { getLogger } from '../core/log.js';
 import { registerSecret } from '../core/redact.js';
+import type { TlsOptions } from '../core/tls.js';
+import { lazyTlsFetch } from '../core/tls-lazy.js';
 import { isKalturaException, kalturaError } from './api-exception.js';
 import {
   type KalturaCall,
@@ -37,6 +39,11 @@ export interface KalturaClientOptions {
   serviceUrl: string;
   /** Fetch to use (default: the global one). */
   fetch?: FetchLike;
+  /**
+   * Trusted CAs (a private CA) and a client certificate for the connections to the server, as in
+   * `oauth2` providers (core/tls.ts); loaded on the first request. Ignored when `fetch` is given.
+   */
+  tls?: TlsOptions;
   /** Time limit per call, ms. */
   timeoutMs?: number;
   /** Allow plain `http:` to a non-loopback host. Credentials would travel in the clear. */
@@ -97,7 +104,8 @@ export class KalturaClient {
 
   constructor(options: KalturaClientOptions) {
     this.serviceUrl = normalizeServiceUrl(options.serviceUrl, options.allowInsecureHttp);
-    const http = { fetch: options.fetch, timeoutMs: options.timeoutMs, source: 'Kaltura API' };
+    const fetch = options.fetch ?? (options.tls ? lazyTlsFetch(options.tls) : undefined);
+    const http = { fetch, timeoutMs: options.timeoutMs, source: 'Kaltura API' };
     this.#fetch = createHttpClient(http);
     this.#retryingFetch = createHttpClient({ ...http, retry: options.retry ?? true });
     this.#clientTag = options.clientTag ?? 'tokensmith';

@@ -13,11 +13,17 @@ export function forwardingError(err: unknown, origin: string): TokensmithError {
       source: 'upstream',
     });
   }
-  if (code === 'UND_ERR_ABORTED' || (err as Error | undefined)?.name === 'AbortError') {
-    return new TokensmithError('ERR_ABORTED', 'the client went away before the upstream answered', {
-      cause: err,
-      source: 'upstream',
-    });
+  // The client going away reaches here as our own ERR_ABORTED (forward.ts, body.ts). An abort of
+  // undici's own is a network failure: e.g. the outbound proxy answering a CONNECT with 502, which
+  // undici reports as a RequestAbortedError (UND_ERR_ABORTED).
+  const tunnel =
+    code === 'UND_ERR_ABORTED' ? /^Proxy response \((\d{3})\)/.exec((err as Error).message) : null;
+  if (tunnel) {
+    return new TokensmithError(
+      'ERR_NETWORK',
+      `upstream ${origin} failed: the outbound proxy answered the CONNECT with ${tunnel[1]}`,
+      { cause: err, source: 'upstream' },
+    );
   }
   return new TokensmithError('ERR_NETWORK', `upstream ${origin} failed (${code ?? 'unknown error'})`, {
     cause: err,

@@ -5,7 +5,7 @@ import { TokensmithError } from '../core/errors.js';
 import { getLogger } from '../core/log.js';
 import { type ForwardBody, isReplayable, prepareBody } from './body.js';
 import type { CredentialSupply, IssuedHeaders } from './credentials.js';
-import { clientResponseHeaders, refusalAnswer, upstreamRequestHeaders } from './headers.js';
+import { clientResponseHeaders, rawHeaderValue, refusalAnswer, upstreamRequestHeaders } from './headers.js';
 
 const log = getLogger('proxy');
 
@@ -183,6 +183,14 @@ class Exchange implements Forwarded, Dispatcher.DispatchHandler {
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
     if (statusCode < 200) return true; // informational (e.g. 103): the final answer follows
     this.resumeUpstream = resume;
+    // DPoP: a server may hand out its next nonce with any answer (RFC 9449 §8.2); keeping it spares
+    // the next request a challenge and a replay. A 401's nonce is taken by renewAfter. Not DPoP: one
+    // property read.
+    const dpop = (this.issued as IssuedHeaders).dpop;
+    if (dpop !== undefined && statusCode !== 401) {
+      const nonce = rawHeaderValue(rawHeaders, 'dpop-nonce');
+      if (nonce) dpop.key.rememberNonce(dpop.url, nonce);
+    }
     if (statusCode === 401 && !this.replayed) {
       if (isReplayable(this.body)) {
         this.discarding = true;

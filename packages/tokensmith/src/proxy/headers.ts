@@ -113,6 +113,17 @@ export function clientResponseHeaders(raw: readonly Buffer[]): string[] {
   return kept;
 }
 
+/** The first value of header `lowerName` (lower-case) in undici's raw list, or undefined. */
+export function rawHeaderValue(raw: readonly Buffer[], lowerName: string): string | undefined {
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as Buffer;
+    if (name.length === lowerName.length && name.toString('latin1').toLowerCase() === lowerName) {
+      return (raw[i + 1] as Buffer).toString('latin1');
+    }
+  }
+  return undefined;
+}
+
 /**
  * The upstream's refusal as a fetch `Response` (status and headers, no body), for the credential
  * supply's `renewAfter`: a signer reads the answer itself (its `Date` header, for instance).

@@ -114,7 +114,10 @@ describe('tls options: private CA and client certificates', () => {
     assert.ok(isTokensmithError(err));
     assert.equal(err.code, 'ERR_NETWORK');
     // The server sends its chain with the test CA in it: OpenSSL names that CA as untrusted.
-    assert.match(err.message, /failed: SELF_SIGNED_CERT_IN_CHAIN$/);
+    assert.match(
+      err.message,
+      /failed: SELF_SIGNED_CERT_IN_CHAIN \(trust its CA with ca_file \/ --ca-file or NODE_EXTRA_CA_CERTS\)$/,
+    );
     assert.doesNotMatch(err.message, new RegExp(SECRET));
     assert.equal(seen.length, 0);
   });
@@ -138,7 +141,10 @@ describe('tls options: private CA and client certificates', () => {
     assert.ok(isTokensmithError(err));
     assert.equal(err.code, 'ERR_NETWORK');
     // The server sends its chain with the test CA in it: OpenSSL names that CA as untrusted.
-    assert.match(err.message, /failed: SELF_SIGNED_CERT_IN_CHAIN$/);
+    assert.match(
+      err.message,
+      /failed: SELF_SIGNED_CERT_IN_CHAIN \(trust its CA with ca_file \/ --ca-file or NODE_EXTRA_CA_CERTS\)$/,
+    );
     assert.equal(seen.length, 0);
   });
 
