@@ -81,6 +81,49 @@ export function spawnCli(
   });
 }
 
+/** A running `tokensmith proxy` child (see {@link startCliProxy}). */
+export interface CliProxy {
+  /** The JSON line the proxy printed first (`url`, `upstream`, `profile`). */
+  url: string;
+  profile: string;
+  /** Everything it wrote to stderr so far. */
+  stderr(): string;
+  /** SIGTERM, then the exit code once it has drained and closed. */
+  stop(): Promise<number | null>;
+}
+
+/**
+ * Start `tokensmith proxy ...args --json` and wait for the line with its URL; fails with the proxy's
+ * stderr when it exits first.
+ */
+export async function startCliProxy(
+  args: string[],
+  options: Omit<CliOptions, 'input'> = {},
+): Promise<CliProxy> {
+  const child = spawnCli(['proxy', ...args, '--json'], options);
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+  const first = await new Promise<string>((resolve, reject) => {
+    let buf = '';
+    child.stdout.on('data', (d) => {
+      buf += d;
+      if (buf.includes('\n')) resolve(buf.split('\n')[0]!);
+    });
+    child.on('close', () => reject(new Error(`proxy exited early: ${stderr}`)));
+  });
+  const { url, profile } = JSON.parse(first) as { url: string; profile: string };
+  return {
+    url,
+    profile,
+    stderr: () => stderr,
+    stop: () => {
+      child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
 /** Run `tokensmith ...args` to its end as a child process. */
 export function runCli(args: string[], options: CliOptions = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {

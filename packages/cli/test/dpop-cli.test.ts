@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { DPOP_NOTE } from '@tokensmith/cli/internal/token-format.js';
 import { type OidcEmulator, startOidcEmulator } from '@tokensmith/emulators/internal/oidc/server.js';
-import { runCli, spawnCli } from '../../../test/helpers/cli.js';
+import { runCli, startCliProxy } from '../../../test/helpers/cli.js';
 import { startDPoPResource } from '../../../test/helpers/dpop-resource.js';
 
 describe('DPoP from the CLI: request, proxy, token (child processes)', () => {
@@ -109,19 +109,8 @@ describe('DPoP from the CLI: request, proxy, token (child processes)', () => {
   });
 
   it('`proxy` sends a fresh proof for the upstream URL with every request', async () => {
-    const child = spawnCli(['proxy', '-p', 'svc', '--upstream', api.origin, '--json'], { env });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
-    const line = await new Promise<string>((resolve, reject) => {
-      let buf = '';
-      child.stdout.on('data', (d) => {
-        buf += d;
-        if (buf.includes('\n')) resolve(buf.split('\n')[0]!);
-      });
-      child.on('close', () => reject(new Error(`proxy exited early: ${stderr}`)));
-    });
-    const { url } = JSON.parse(line) as { url: string };
+    const proxy = await startCliProxy(['-p', 'svc', '--upstream', api.origin], { env });
+    const { url } = proxy;
     const a = await fetch(`${url}/p/one?q=1`);
     const b = await fetch(`${url}/p/two`, { method: 'PUT', body: 'x' });
     const c = await fetch(`${url}/p/one`);
@@ -137,8 +126,7 @@ describe('DPoP from the CLI: request, proxy, token (child processes)', () => {
     );
     assert.equal(new Set(api.seen.map((s) => s.jti)).size, 4);
     assert.equal(emu.stats.tokenRequests, 2);
-    child.kill('SIGTERM');
-    assert.equal(await exited, 0, stderr);
+    assert.equal(await proxy.stop(), 0, proxy.stderr());
   });
 
   it('`token` prints the DPoP-bound token; `--format header` names the DPoP scheme', async () => {

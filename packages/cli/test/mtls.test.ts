@@ -8,7 +8,7 @@ import type { TLSSocket } from 'node:tls';
 import { type OidcEmulator, startOidcEmulator } from '@tokensmith/emulators/internal/oidc/server.js';
 import { exportJWK, importX509 } from 'jose';
 import { tlsFetch } from 'tokensmith/internal/core/tls.js';
-import { runCli, spawnCli } from '../../../test/helpers/cli.js';
+import { runCli, startCliProxy } from '../../../test/helpers/cli.js';
 import { type ProfileHome, profileHome } from '../../../test/helpers/profile-home.js';
 import { type TestPki, testPki } from '../../../test/helpers/test-pki.js';
 
@@ -182,31 +182,16 @@ ca_file = "${pki.ca.certFile}"
   });
 
   it('proxy -p forwards the bound token over a connection with the same certificate', async () => {
-    const child = spawnCli(['proxy', '-p', 'pki', '--upstream', new URL(apiUrl).origin, '--json'], {
-      env: home.env,
-    });
-    let stderr = '';
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const proxy = await startCliProxy(['-p', 'pki', '--upstream', new URL(apiUrl).origin], { env: home.env });
+    let exit: Promise<number | null> | undefined;
     try {
-      const first = await new Promise<string>((resolve, reject) => {
-        let buf = '';
-        child.stdout.on('data', (d) => {
-          buf += d;
-          if (buf.includes('\n')) resolve(buf.split('\n')[0]!);
-        });
-        child.on('close', () => reject(new Error(`proxy exited early: ${stderr}`)));
-      });
-      const { url } = JSON.parse(first) as { url: string };
-      const response = await fetch(`${url}/things`);
+      const response = await fetch(`${proxy.url}/things`);
       assert.equal(response.status, 200);
       assert.deepEqual(await response.json(), { bound: true, client: 'mtls-pki' });
     } finally {
-      child.kill('SIGTERM');
+      exit = proxy.stop();
     }
-    assert.equal(await exited, 0, stderr);
+    assert.equal(await exit, 0, proxy.stderr());
   });
 
   it('the same with ad hoc flags', async () => {

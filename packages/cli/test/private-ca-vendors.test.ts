@@ -6,7 +6,7 @@ import {
 } from '@tokensmith/emulators/internal/kalliope/server.js';
 import { type KalturaEmulator, startKalturaEmulator } from '@tokensmith/emulators/internal/kaltura/server.js';
 import * as kaltura from 'tokensmith/internal/kaltura/index.js';
-import { runCli, spawnCli } from '../../../test/helpers/cli.js';
+import { runCli, startCliProxy } from '../../../test/helpers/cli.js';
 import { type ProfileHome, profileHome } from '../../../test/helpers/profile-home.js';
 import { type TestPki, testPki } from '../../../test/helpers/test-pki.js';
 
@@ -141,28 +141,15 @@ ca_file = "${pki.ca.certFile}"
 
   it('kalliope profile: `proxy` forwards to the PBX with the CA and the client certificate, each request signed', async () => {
     const accepted = pbx.stats.accepted;
-    const child = spawnCli(['proxy', '-p', 'pbx', '--upstream', pbx.url, '--json'], { env });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
-    const line = await new Promise<string>((resolve, reject) => {
-      let buf = '';
-      child.stdout.on('data', (d) => {
-        buf += d;
-        if (buf.includes('\n')) resolve(buf.split('\n')[0]!);
-      });
-      child.on('close', () => reject(new Error(`proxy exited early: ${stderr}`)));
-    });
-    const { url } = JSON.parse(line) as { url: string };
+    const proxy = await startCliProxy(['-p', 'pbx', '--upstream', pbx.url], { env });
     const statuses: number[] = [];
     for (let i = 0; i < 2; i++) {
-      const res = await fetch(`${url}/rest/account`);
+      const res = await fetch(`${proxy.url}/rest/account`);
       statuses.push(res.status);
       await res.arrayBuffer();
     }
-    child.kill('SIGTERM');
-    assert.equal(await exited, 0, stderr);
-    assert.deepEqual(statuses, [200, 200], stderr);
+    assert.equal(await proxy.stop(), 0, proxy.stderr());
+    assert.deepEqual(statuses, [200, 200], proxy.stderr());
     assert.equal(pbx.stats.accepted, accepted + 2);
   });
 

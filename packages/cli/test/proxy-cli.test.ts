@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type OidcEmulator, startOidcEmulator } from '@tokensmith/emulators/internal/oidc/server.js';
-import { runCli, spawnCli } from '../../../test/helpers/cli.js';
+import { runCli, startCliProxy } from '../../../test/helpers/cli.js';
 import { introspect } from '../../../test/helpers/introspect.js';
 import { startTokenApi } from '../../../test/helpers/token-api.js';
 
@@ -37,19 +37,8 @@ describe('tokensmith proxy (child process)', () => {
 
   it('prints its URL, injects the token, strips the caller Authorization, and exits 0 on SIGTERM', async () => {
     emu.resetStats();
-    const child = spawnCli(['proxy', '-p', 'svc', '--upstream', api.url, '--json'], { env: cliEnv });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
-    const first = await new Promise<string>((resolve, reject) => {
-      let buf = '';
-      child.stdout.on('data', (d) => {
-        buf += d;
-        if (buf.includes('\n')) resolve(buf.split('\n')[0]!);
-      });
-      child.on('close', () => reject(new Error(`proxy exited early: ${stderr}`)));
-    });
-    const { url, profile } = JSON.parse(first) as { url: string; profile: string };
+    const proxy = await startCliProxy(['-p', 'svc', '--upstream', api.url], { env: cliEnv });
+    const { url, profile } = proxy;
     assert.equal(profile, 'svc');
     assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
 
@@ -68,8 +57,8 @@ describe('tokensmith proxy (child process)', () => {
     assert.equal(answer.active, true);
     assert.equal(answer.client_id, emu.clients.confidential.clientId);
 
-    child.kill('SIGTERM');
-    assert.equal(await exited, 0, stderr);
+    assert.equal(await proxy.stop(), 0, proxy.stderr());
+    const stderr = proxy.stderr();
     assert.match(stderr, /closed on SIGTERM/);
     assert.ok(!stderr.includes(api.seen[0]!.auth!.slice(7)), 'the token is never logged');
     assert.ok(!stderr.includes(emu.clients.confidential.clientSecret));
