@@ -140,6 +140,16 @@ describe('DPoP from the CLI: request, proxy, token (child processes)', () => {
     assert.equal(emu.stats.tokenRequests, 2);
   });
 
+  it('`exec` hands the DPoP-bound token over and notes on stderr that each request needs a proof', async () => {
+    const run = await runCli(
+      ['exec', '-p', 'svc', '--', process.execPath, '-e', 'process.stdout.write(process.env.TOKEN)'],
+      { env },
+    );
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^[!-~]+$/);
+    assert.equal(run.stderr, `${DPOP_NOTE}\n`);
+  });
+
   it('`token` notes on stderr that a DPoP-bound token needs a proof per request; exec-credential is refused', async () => {
     const note = `${DPOP_NOTE}\n`;
     const header = await runCli(['token', '-p', 'svc', '--format', 'header'], { env });

@@ -4,7 +4,7 @@ import { credentialFor, tokenOf } from 'tokensmith/internal/core/token-type.js';
 import type { SourceFlags } from '../credential-source.js';
 import { info, UsageError } from '../io.js';
 import { parseMinValidity } from '../min-validity.js';
-import { defaultEnvName, parseEnvName, parseTokenType } from '../token-format.js';
+import { defaultEnvName, dpopNote, parseEnvName, parseTokenType } from '../token-format.js';
 import { withSource } from '../with-source.js';
 
 /** Flags of `tokensmith exec`. */
@@ -54,6 +54,9 @@ export async function execCommand(command: string, args: string[], flags: ExecFl
     }
     const credential = await credentialFor(source.manager, tokenType, { minValiditySeconds });
     const name = envName ?? defaultEnvName(credential.kind);
+    // The program gets the token, not the key: it must prove possession itself (as for `token`).
+    const note = dpopNote(credential, 'raw', tokenType);
+    if (note) info(note);
     return () => run(command, args, { [name]: tokenOf(credential, tokenType) });
   });
   // A token travels in the environment: the source (a Redis connection) need not stay open meanwhile.
