@@ -1,22 +1,22 @@
 import type { Command } from 'commander';
+import { tlsFlags } from './tls-flags.js';
 
 /** Declares the `kalliope` commands and `emulate kalliope`; their code is imported only when one runs. */
 export function registerKalliopeCommands(program: Command, emulate: Command): void {
   const kalliope = program.command('kalliope').description('Kalliope PBX (X-authenticate digest) helpers');
-  kalliope
-    .command('header')
-    .description('print a fresh X-authenticate header (new nonce, clock-corrected Created) for one request')
-    .requiredOption(
-      '--url <url>',
-      'connection string scheme://user:password@host:port/tenant_domain, or base URL',
-    )
-    .option('--username <user>', 'username, when --url has no credentials')
-    .option('--password-env <VAR>', 'environment variable holding the password', 'KALLIOPE_PASSWORD')
-    .option('--domain <domain>', 'tenant domain, when --url has none (default: default)')
-    .option('--allow-insecure-http', 'allow plain http to a non-loopback host')
-    .option('--ca-file <path>', 'PEM bundle of CAs to trust as well as the default ones (a private CA)')
-    .option('--client-cert <path>', 'PEM client certificate for mutual TLS (with --client-key)')
-    .option('--client-key <path>', "PEM file of the client certificate's private key")
+  tlsFlags(
+    kalliope
+      .command('header')
+      .description('print a fresh X-authenticate header (new nonce, clock-corrected Created) for one request')
+      .requiredOption(
+        '--url <url>',
+        'connection string scheme://user:password@host:port/tenant_domain, or base URL',
+      )
+      .option('--username <user>', 'username, when --url has no credentials')
+      .option('--password-env <VAR>', 'environment variable holding the password', 'KALLIOPE_PASSWORD')
+      .option('--domain <domain>', 'tenant domain, when --url has none (default: default)')
+      .option('--allow-insecure-http', 'allow plain http to a non-loopback host'),
+  )
     .option('--json', 'print the header and its parts as JSON')
     .action(async (opts, cmd: Command) => {
       const { kalliopeHeader } = await import('./commands/kalliope-header.js');

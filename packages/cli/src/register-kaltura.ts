@@ -1,32 +1,31 @@
 import type { Command } from 'commander';
+import { tlsFlags } from './tls-flags.js';
 
 // Only option declarations live here; every action imports its module when it runs.
 
 /** Options every `kaltura` command that talks to a server accepts. */
 function connection(cmd: Command): Command {
-  return cmd
-    .option(
-      '--service-url <url>',
-      'Kaltura service URL (env KALTURA_SERVICE_URL, default https://www.kaltura.com)',
-    )
-    .option('--partner-id <id>', 'partner id (env KALTURA_PARTNER_ID)')
-    .option(
-      '--admin-secret-env <VAR>',
-      'environment variable holding the admin secret',
-      'KALTURA_ADMIN_SECRET',
-    )
-    .option(
-      '--ks-env <VAR>',
-      'environment variable holding a KS to use instead of starting a session',
-      'KALTURA_SESSION',
-    )
-    .option('--ca-file <path>', 'PEM bundle of CAs to trust as well as the default ones (a private CA)')
-    .option('--client-cert <path>', 'PEM client certificate for mutual TLS (with --client-key)')
-    .option('--client-key <path>', "PEM file of the client certificate's private key")
-    .option(
-      '--allow-insecure-http',
-      'allow plain http to a non-loopback host (credentials travel in the clear)',
-    );
+  return tlsFlags(
+    cmd
+      .option(
+        '--service-url <url>',
+        'Kaltura service URL (env KALTURA_SERVICE_URL, default https://www.kaltura.com)',
+      )
+      .option('--partner-id <id>', 'partner id (env KALTURA_PARTNER_ID)')
+      .option(
+        '--admin-secret-env <VAR>',
+        'environment variable holding the admin secret',
+        'KALTURA_ADMIN_SECRET',
+      )
+      .option(
+        '--ks-env <VAR>',
+        'environment variable holding a KS to use instead of starting a session',
+        'KALTURA_SESSION',
+      ),
+  ).option(
+    '--allow-insecure-http',
+    'allow plain http to a non-loopback host (credentials travel in the clear)',
+  );
 }
 
 /** App-token settings shared by `create` and `update`. */

@@ -85,6 +85,27 @@ function tables(entries: CommandEntry[]): string {
   ].join('\n');
 }
 
+/**
+ * The loop bash and zsh share: walk the words before the cursor (`words[first..]` up to `cursor`);
+ * known subcommands extend `cmdpath`, a flag that takes a value skips it (and `--config`'s is kept).
+ */
+function walkWords(words: string, first: number, cursor: string): string {
+  return `  for (( i = ${first}; i < ${cursor}; i++ )); do
+    w="\${${words}[i]}"
+    if [[ "$w" == -* ]]; then
+      if [[ " $(_tokensmith_valued "$cmdpath") " == *" $w "* ]]; then
+        (( i++ ))
+        [[ "$w" == --config ]] && config="\${${words}[i]}"
+      fi
+    elif [[ " $(_tokensmith_subcommands "$cmdpath") " == *" $w "* ]]; then
+      cmdpath="\${cmdpath:+$cmdpath }$w"
+    else
+      break
+    fi
+  done
+`;
+}
+
 /** The bash script: `source <(tokensmith completion bash)`. */
 export function bashScript(entries: CommandEntry[]): string {
   return `# tokensmith completion for bash: source <(tokensmith completion bash)
@@ -93,20 +114,7 @@ _tokensmith() {
   local cur="\${COMP_WORDS[COMP_CWORD]}" prev="" cmdpath="" config="" i w
   (( COMP_CWORD > 0 )) && prev="\${COMP_WORDS[COMP_CWORD-1]}"
   # Walk the words before the cursor: known subcommands extend the path; a valued flag skips its value.
-  for (( i = 1; i < COMP_CWORD; i++ )); do
-    w="\${COMP_WORDS[i]}"
-    if [[ "$w" == -* ]]; then
-      if [[ " $(_tokensmith_valued "$cmdpath") " == *" $w "* ]]; then
-        (( i++ ))
-        [[ "$w" == --config ]] && config="\${COMP_WORDS[i]}"
-      fi
-    elif [[ " $(_tokensmith_subcommands "$cmdpath") " == *" $w "* ]]; then
-      cmdpath="\${cmdpath:+$cmdpath }$w"
-    else
-      break
-    fi
-  done
-  if [[ "$prev" == -p || "$prev" == --profile ]]; then
+${walkWords('COMP_WORDS', 1, 'COMP_CWORD')}  if [[ "$prev" == -p || "$prev" == --profile ]]; then
     local profiles
     profiles="$(tokensmith completion --profiles \${config:+--config "$config"} 2>/dev/null)"
     COMPREPLY=( $(compgen -W "$profiles" -- "$cur") )
@@ -146,20 +154,7 @@ ${tables(entries)}
 _tokensmith() {
   local cur="\${words[CURRENT]}" prev="\${words[CURRENT-1]}" cmdpath="" config="" i w
   local -a candidates
-  for (( i = 2; i < CURRENT; i++ )); do
-    w="\${words[i]}"
-    if [[ "$w" == -* ]]; then
-      if [[ " $(_tokensmith_valued "$cmdpath") " == *" $w "* ]]; then
-        (( i++ ))
-        [[ "$w" == --config ]] && config="\${words[i]}"
-      fi
-    elif [[ " $(_tokensmith_subcommands "$cmdpath") " == *" $w "* ]]; then
-      cmdpath="\${cmdpath:+$cmdpath }$w"
-    else
-      break
-    fi
-  done
-  if [[ "$prev" == -p || "$prev" == --profile ]]; then
+${walkWords('words', 2, 'CURRENT')}  if [[ "$prev" == -p || "$prev" == --profile ]]; then
     candidates=(\${(f)"$(tokensmith completion --profiles \${config:+--config "$config"} 2>/dev/null)"})
     compadd -a candidates
     return
