@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type OidcEmulator, startOidcEmulator } from '@tokensmith/emulators/internal/oidc/server.js';
-import { isTokensmithError } from 'tokensmith/internal/core/errors.js';
 import { configureLogging } from 'tokensmith/internal/core/log.js';
 import * as oauth2 from 'tokensmith/internal/oauth2/index.js';
+import { rejection } from '../../../../test/helpers/rejection.js';
 
 /**
  * Issue #15 item 4: extra authorization request parameters (`authorizationParams`) may add to the
@@ -31,8 +31,8 @@ describe('authorizationParams', () => {
   for (const name of RESERVED) {
     it(`refuses "${name}" with ERR_CONFIG_INVALID before any browser opens`, async () => {
       const opened: string[] = [];
-      const err = await Promise.resolve()
-        .then(() =>
+      const err = await rejection(
+        Promise.resolve().then(() =>
           oauth2
             .authorizationCode({
               issuer: emu.issuer,
@@ -45,12 +45,8 @@ describe('authorizationParams', () => {
               },
             })
             .acquire({}),
-        )
-        .then(
-          () => assert.fail('resolved'),
-          (e: unknown) => e,
-        );
-      assert.ok(isTokensmithError(err));
+        ),
+      );
       assert.equal(err.code, 'ERR_CONFIG_INVALID');
       assert.match(err.message, new RegExp(`authorization parameter "${name}" is set by tokensmith`));
       assert.deepEqual(opened, []);
